@@ -7,6 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+/* fortify may define some of these as macros: drop them, then poison */
+#undef strcpy
+#undef strcat
+#undef sprintf
+#undef vsprintf
+#undef strtok
+#undef atoi
 #undef alloca
 #pragma GCC poison strcpy strcat sprintf vsprintf strtok atoi alloca
 #endif
