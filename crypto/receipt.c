@@ -1,0 +1,176 @@
+/*
+ * receipt: C2SP tlog-proof receipts. See receipt.h.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "amana_codec.h"
+#include "amana_cur.h"
+#include "amana_size.h"
+#include "receipt.h"
+
+static const char header[] = "c2sp.org/tlog-proof@v1";
+#define HASH_B64_LEN	44
+
+static int
+dec_u64_parse(const uint8_t *p, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 20 || (len > 1 && p[0] == '0'))
+		return AMANA_EPARSE;
+	for (i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return AMANA_EPARSE;
+		if (v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
+			return AMANA_EPARSE;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
+    const uint8_t (*proof)[MERKLE_HASH_LEN], size_t n,
+    const uint8_t *signed_ckpt, size_t ckpt_len, struct amana_buf *out)
+{
+	char b64[(RECEIPT_EXTRA_MAX + 2) / 3 * 4 + 1];
+	size_t old_len = out->len, i;
+	int ret;
+
+	if ((extra == NULL && extra_len != 0) ||
+	    (extra != NULL && (extra_len == 0 ||
+	    extra_len > RECEIPT_EXTRA_MAX)) ||
+	    n > RECEIPT_PROOF_MAX || (n > 0 && proof == NULL) ||
+	    signed_ckpt == NULL || ckpt_len == 0 ||
+	    ckpt_len > NOTE_MAX_LEN)
+		return AMANA_EINVAL;
+	if ((ret = amana_buf_printf(out, "%s\n", header)) != 0)
+		goto out;
+	if (extra != NULL) {
+		if ((ret = amana_b64_encode(b64, sizeof(b64), extra,
+		    extra_len, 1)) != 0 ||
+		    (ret = amana_buf_printf(out, "extra %s\n", b64)) != 0)
+			goto out;
+	}
+	if ((ret = amana_buf_printf(out, "index %llu\n",
+	    (unsigned long long)index)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((ret = amana_b64_encode(b64, sizeof(b64), proof[i],
+		    MERKLE_HASH_LEN, 1)) != 0 ||
+		    (ret = amana_buf_printf(out, "%s\n", b64)) != 0)
+			goto out;
+	}
+	if ((ret = amana_buf_u8(out, '\n')) != 0 ||
+	    (ret = amana_buf_append(out, signed_ckpt, ckpt_len)) != 0)
+		goto out;
+out:
+	if (ret != 0)
+		out->len = old_len;
+	return ret;
+}
+
+int
+receipt_parse(const uint8_t *p, size_t len, struct receipt_view *out)
+{
+	static const char extra_pfx[] = "extra ", index_pfx[] = "index ";
+	struct receipt_view tmp, *v = &tmp;
+	struct note_view nv;
+	struct amana_cur c;
+	const uint8_t *line;
+	size_t line_len, dec_len;
+	int ret = AMANA_EPARSE;
+
+	if (p == NULL && len != 0)
+		return AMANA_EINVAL;
+	if (len > RECEIPT_MAX_LEN)
+		return AMANA_ETOOBIG;
+	memset(v, 0, sizeof(*v));
+	amana_cur_init(&c, p, len);
+	if (amana_cur_line(&c, &line, &line_len) != 0 ||
+	    line_len != sizeof(header) - 1 ||
+	    memcmp(line, header, line_len) != 0)
+		goto out;
+	if (amana_cur_line(&c, &line, &line_len) != 0)
+		goto out;
+	if (line_len >= sizeof(extra_pfx) - 1 &&
+	    memcmp(line, extra_pfx, sizeof(extra_pfx) - 1) == 0) {
+		line += sizeof(extra_pfx) - 1;
+		line_len -= sizeof(extra_pfx) - 1;
+		if (line_len == 0 || amana_b64_decode(v->extra,
+		    sizeof(v->extra), &v->extra_len, (const char *)line,
+		    line_len, 1) != 0)
+			goto out;
+		v->has_extra = 1;
+		if (amana_cur_line(&c, &line, &line_len) != 0)
+			goto out;
+	}
+	if (line_len < sizeof(index_pfx) - 1 ||
+	    memcmp(line, index_pfx, sizeof(index_pfx) - 1) != 0 ||
+	    dec_u64_parse(line + sizeof(index_pfx) - 1,
+	    line_len - (sizeof(index_pfx) - 1), &v->index) != 0)
+		goto out;
+	for (;;) {
+		if (amana_cur_line(&c, &line, &line_len) != 0)
+			goto out;
+		if (line_len == 0)
+			break;
+		if (v->n_proof == RECEIPT_PROOF_MAX ||
+		    line_len != HASH_B64_LEN ||
+		    amana_b64_decode(v->proof[v->n_proof], MERKLE_HASH_LEN,
+		    &dec_len, (const char *)line, line_len, 1) != 0 ||
+		    dec_len != MERKLE_HASH_LEN)
+			goto out;
+		v->n_proof++;
+	}
+	v->ckpt_note = p + c.off;
+	v->ckpt_note_len = amana_cur_left(&c);
+	if ((ret = note_open(v->ckpt_note, v->ckpt_note_len, &nv)) != 0)
+		goto out;
+	memcpy(out, v, sizeof(*v));
+	ret = 0;
+out:
+	return ret;
+}
+
+int
+receipt_verify(const uint8_t *p, size_t len,
+    const struct note_verifier *log_key, const uint8_t *envelope,
+    size_t env_len, struct receipt_view *out)
+{
+	struct receipt_view tmp, *v = &tmp;
+	uint8_t leaf[MERKLE_HASH_LEN], h[AMANA_SHA256_LEN];
+	int ret;
+
+	if (log_key == NULL || (envelope == NULL && env_len != 0))
+		return AMANA_EINVAL;
+	if ((ret = receipt_parse(p, len, v)) != 0)
+		goto out;
+	if ((ret = ckpt_verify(v->ckpt_note, v->ckpt_note_len, log_key,
+	    &v->ckpt)) != 0)
+		goto out;
+	ret = AMANA_EPARSE;
+	if (!v->has_extra ||
+	    logentry_decode(v->extra, v->extra_len, &v->entry) != 0)
+		goto out;
+	merkle_leaf_hash(leaf, v->extra, v->extra_len);
+	if ((ret = merkle_verify_inclusion(v->index, v->ckpt.size, leaf,
+	    (const uint8_t (*)[MERKLE_HASH_LEN])v->proof, v->n_proof,
+	    v->ckpt.root)) != 0)
+		goto out;
+	if (envelope != NULL) {
+		amana_sha256(h, envelope, env_len);
+		if (sodium_memcmp(h, v->entry.hash, sizeof(h)) != 0) {
+			ret = AMANA_ENOMATCH;
+			goto out;
+		}
+	}
+	memcpy(out, v, sizeof(*v));
+	ret = 0;
+out:
+	return ret;
+}
