@@ -1,0 +1,1270 @@
+/*
+ * store: LMDB store and transparency-log producer; see store.h and
+ * docs/STORAGE.md.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "amana_codec.h"
+#include "amana_cur.h"
+#include "amana_file.h"
+#include "amana_size.h"
+#include "ckpt.h"
+#include "merkle.h"
+#include "note.h"
+#include "receipt.h"
+#include "store.h"
+#include "tlog.h"
+
+#define DEDUP_PREFIX	8	/* bytes of SHA-256 used as the dedup key */
+#define REPLY_KEY_LEN	12	/* alert u64 BE || seq u32 BE */
+#define MODE_NORMAL	0
+#define MODE_RAW	1
+
+static const char META_SCHEMA[] = "schema";
+static const char META_MODE[] = "mode";
+static const char META_ORIGIN[] = "origin";
+static const char META_TREE[] = "tree";		/* tlog_frontier_encode */
+static const char META_CKPT[] = "checkpoint";	/* signed note */
+
+struct store {
+	MDB_env			*env;
+	MDB_dbi			 envelopes, entries, hashes, dedup, roster;
+	MDB_dbi			 replies, meta;
+	int			 raw;
+	char			 origin[CKPT_ORIGIN_MAX + 1];
+	/* Writer only: memo of computed tree nodes for receipts. Complete
+	 * subtrees never change, so it stays valid. */
+	struct tlog_cache_slot	*wcache;
+};
+
+/* A tlog_src over one LMDB transaction. */
+struct txsrc {
+	struct store	*st;
+	MDB_txn		*txn;
+};
+
+static int
+map_err(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return AMANA_ENOENT;
+	case MDB_MAP_FULL:
+		return AMANA_EFULL;
+	case MDB_KEYEXIST:	/* a new key that exists: inconsistent */
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return AMANA_ECORRUPT;
+	case ENOMEM:
+		return AMANA_ENOMEM;
+	default:
+		return AMANA_EIO;
+	}
+}
+
+static void
+be64(uint8_t out[8], uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static MDB_val
+val(const void *p, size_t len)
+{
+	MDB_val v;
+
+	v.mv_data = (void *)(uintptr_t)p;
+	v.mv_size = len;
+	return v;
+}
+
+static int
+meta_get(struct store *st, MDB_txn *txn, const char *name, MDB_val *out)
+{
+	MDB_val k = val(name, strlen(name));
+
+	return map_err(mdb_get(txn, st->meta, &k, out));
+}
+
+static int
+meta_put(struct store *st, MDB_txn *txn, const char *name, const void *p,
+    size_t len)
+{
+	MDB_val k = val(name, strlen(name)), v = val(p, len);
+
+	return map_err(mdb_put(txn, st->meta, &k, &v, 0));
+}
+
+static int
+read_tree(struct store *st, MDB_txn *txn, struct tlog_frontier *f)
+{
+	MDB_val v;
+	int ret;
+
+	if ((ret = meta_get(st, txn, META_TREE, &v)) == AMANA_ENOENT) {
+		tlog_frontier_init(f);
+		return 0;
+	}
+	if (ret != 0)
+		return ret;
+	if (tlog_frontier_decode(f, v.mv_data, v.mv_size) != 0)
+		return AMANA_ECORRUPT;
+	return 0;
+}
+
+/* Reads entry index; checks its length (and kind, for normal stores). */
+static int
+get_entry(struct store *st, MDB_txn *txn, uint64_t index, MDB_val *out,
+    struct logentry *e)
+{
+	uint8_t kb[8];
+	MDB_val k = val(kb, sizeof(kb));
+	struct logentry tmp;
+	int ret;
+
+	be64(kb, index);
+	if ((ret = map_err(mdb_get(txn, st->entries, &k, out))) != 0)
+		return ret;
+	if (st->raw)
+		return out->mv_size >= 1 && out->mv_size <= STORE_RAW_ENTRY_MAX ?
+		    0 : AMANA_ECORRUPT;
+	if (logentry_decode(out->mv_data, out->mv_size,
+	    e != NULL ? e : &tmp) != 0)
+		return AMANA_ECORRUPT;
+	return 0;
+}
+
+static int
+txsrc_get(void *ctx, unsigned level, uint64_t index,
+    uint8_t out[static TLOG_HASH_LEN])
+{
+	struct txsrc *s = ctx;
+	uint8_t kb[8];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	int ret;
+
+	if (level == 0) {
+		if ((ret = get_entry(s->st, s->txn, index, &v, NULL)) != 0)
+			return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+		merkle_leaf_hash(out, v.mv_data, v.mv_size);
+		return 0;
+	}
+	if (index >= (UINT64_C(1) << 56))
+		return AMANA_EINVAL;
+	be64(kb, (uint64_t)level << 56 | index);
+	if ((ret = map_err(mdb_get(s->txn, s->st->hashes, &k, &v))) != 0)
+		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	if (v.mv_size != TLOG_HASH_LEN)
+		return AMANA_ECORRUPT;
+	memcpy(out, v.mv_data, TLOG_HASH_LEN);
+	return 0;
+}
+
+static int
+emit_node(void *ctx, unsigned level, uint64_t index,
+    const uint8_t hash[static TLOG_HASH_LEN])
+{
+	struct txsrc *s = ctx;
+	uint8_t kb[8];
+	MDB_val k = val(kb, sizeof(kb)), v = val(hash, TLOG_HASH_LEN);
+
+	if (index >= (UINT64_C(1) << 56))
+		return AMANA_ERANGE;
+	be64(kb, (uint64_t)level << 56 | index);
+	return map_err(mdb_put(s->txn, s->st->hashes, &k, &v,
+	    MDB_NOOVERWRITE));
+}
+
+static int
+rd_begin(struct store *st, MDB_txn **txn)
+{
+	return map_err(mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn));
+}
+
+/* Tree size and (optionally) root of the committed tree in txn. */
+static int
+tree_size(struct store *st, MDB_txn *txn, uint64_t *size)
+{
+	struct tlog_frontier f;
+	int ret;
+
+	if ((ret = read_tree(st, txn, &f)) != 0)
+		return ret;
+	*size = f.size;
+	return 0;
+}
+
+/* Checks that the stored signed checkpoint is for the tree in f. */
+static int
+check_ckpt(struct store *st, const MDB_val *v, const struct tlog_frontier *f)
+{
+	struct note_view nv;
+	struct ckpt c;
+	uint8_t root[TLOG_HASH_LEN];
+
+	if (v->mv_size > STORE_CKPT_MAX ||
+	    note_open(v->mv_data, v->mv_size, &nv) != 0 ||
+	    ckpt_parse(nv.text, nv.text_len, &c) != 0)
+		return AMANA_ECORRUPT;
+	tlog_frontier_root(f, root);
+	if (c.size != f->size || memcmp(c.root, root, sizeof(root)) != 0 ||
+	    strcmp(c.origin, st->origin) != 0)
+		return AMANA_ECORRUPT;
+	return 0;
+}
+
+static int
+init_meta(struct store *st, MDB_txn *txn, int created)
+{
+	uint8_t schema[4] = { 0, 0, 0, STORE_SCHEMA_VERSION };
+	uint8_t mode = st->raw ? MODE_RAW : MODE_NORMAL;
+	struct tlog_frontier f;
+	uint8_t kb[8];
+	MDB_cursor *cur = NULL;
+	MDB_val v, k;
+	int ret, rc;
+
+	if ((ret = meta_get(st, txn, META_SCHEMA, &v)) == AMANA_ENOENT) {
+		if (!created)
+			return AMANA_ECORRUPT;
+		if ((ret = meta_put(st, txn, META_SCHEMA, schema, 4)) != 0 ||
+		    (ret = meta_put(st, txn, META_MODE, &mode, 1)) != 0 ||
+		    (ret = meta_put(st, txn, META_ORIGIN, st->origin,
+		    strlen(st->origin))) != 0)
+			return ret;
+		return 0;
+	}
+	if (ret != 0)
+		return ret;
+	if (v.mv_size != 4)
+		return AMANA_ECORRUPT;
+	if (memcmp(v.mv_data, schema, 4) != 0)
+		return AMANA_EUNSUPPORTED;
+	if ((ret = meta_get(st, txn, META_MODE, &v)) != 0)
+		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	if (v.mv_size != 1 || ((uint8_t *)v.mv_data)[0] > MODE_RAW)
+		return AMANA_ECORRUPT;
+	if (((uint8_t *)v.mv_data)[0] != mode)
+		return AMANA_EINVAL;
+	if ((ret = meta_get(st, txn, META_ORIGIN, &v)) != 0)
+		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	if (v.mv_size != strlen(st->origin) ||
+	    memcmp(v.mv_data, st->origin, v.mv_size) != 0)
+		return AMANA_EINVAL;
+	/* The tree state must match the entries and the checkpoint. */
+	if ((ret = read_tree(st, txn, &f)) != 0)
+		return ret;
+	if ((ret = map_err(mdb_cursor_open(txn, st->entries, &cur))) != 0)
+		return ret;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND) {
+		if (f.size != 0)
+			return AMANA_ECORRUPT;
+	} else if (rc != 0) {
+		return map_err(rc);
+	} else {
+		be64(kb, f.size - 1);
+		if (f.size == 0 || k.mv_size != 8 ||
+		    memcmp(k.mv_data, kb, 8) != 0)
+			return AMANA_ECORRUPT;
+	}
+	if ((ret = meta_get(st, txn, META_CKPT, &v)) == AMANA_ENOENT)
+		return f.size == 0 ? 0 : AMANA_ECORRUPT;
+	if (ret != 0)
+		return ret;
+	return check_ckpt(st, &v, &f);
+}
+
+int
+store_open(const struct store_opts *opts, struct store **out)
+{
+	struct store *st = NULL;
+	MDB_txn *txn = NULL;
+	size_t olen;
+	int ret = AMANA_EINVAL, dead, created = 1;
+	unsigned i;
+	struct {
+		const char	*name;
+		MDB_dbi		*dbi;
+		unsigned	 flags;
+	} dbs[7];
+
+	if (opts == NULL || opts->dir == NULL || opts->origin == NULL)
+		return AMANA_EINVAL;
+	olen = strlen(opts->origin);
+	if (olen == 0 || olen > CKPT_ORIGIN_MAX ||
+	    note_name_valid((const uint8_t *)opts->origin, olen) != 0)
+		return AMANA_EINVAL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return AMANA_ENOMEM;
+	memcpy(st->origin, opts->origin, olen + 1);
+	st->raw = opts->raw_log != 0;
+	ret = AMANA_ENOMEM;
+	if ((st->wcache = calloc(TLOG_CACHE_SLOTS, sizeof(*st->wcache))) ==
+	    NULL)
+		goto out;
+	if ((ret = amana_file_mkdirs(opts->dir, 0700)) != 0)
+		goto out;
+	if ((ret = map_err(mdb_env_create(&st->env))) != 0)
+		goto out;
+	if ((ret = map_err(mdb_env_set_maxdbs(st->env, 8))) != 0 ||
+	    (ret = map_err(mdb_env_set_mapsize(st->env, opts->map_size ?
+	    opts->map_size : STORE_MAP_SIZE_DEFAULT))) != 0)
+		goto out;
+	/* Durable: no MDB_NOSYNC / MDB_NOMETASYNC / MDB_WRITEMAP. */
+	if ((ret = map_err(mdb_env_open(st->env, opts->dir, MDB_NOTLS,
+	    0600))) != 0)
+		goto out;
+	(void)mdb_reader_check(st->env, &dead);	/* readers of dead pids */
+	if ((ret = map_err(mdb_txn_begin(st->env, NULL, 0, &txn))) != 0)
+		goto out;
+	dbs[0].name = "meta", dbs[0].dbi = &st->meta, dbs[0].flags = 0;
+	dbs[1].name = "envelopes", dbs[1].dbi = &st->envelopes;
+	dbs[1].flags = 0;
+	dbs[2].name = "entries", dbs[2].dbi = &st->entries, dbs[2].flags = 0;
+	dbs[3].name = "hashes", dbs[3].dbi = &st->hashes, dbs[3].flags = 0;
+	dbs[4].name = "dedup", dbs[4].dbi = &st->dedup;
+	dbs[4].flags = MDB_DUPSORT | MDB_DUPFIXED;
+	dbs[5].name = "roster", dbs[5].dbi = &st->roster, dbs[5].flags = 0;
+	dbs[6].name = "replies", dbs[6].dbi = &st->replies, dbs[6].flags = 0;
+	for (i = 0; i < 7; i++) {
+		int rc = mdb_dbi_open(txn, dbs[i].name, dbs[i].flags,
+		    dbs[i].dbi);
+
+		if (rc == MDB_NOTFOUND) {
+			if (i == 0)
+				created = 1;
+			else if (!created) {
+				ret = AMANA_ECORRUPT;
+				goto out;
+			}
+			rc = mdb_dbi_open(txn, dbs[i].name,
+			    dbs[i].flags | MDB_CREATE, dbs[i].dbi);
+		} else if (i == 0)
+			created = 0;
+		if ((ret = map_err(rc)) != 0) {
+			if (rc == MDB_INCOMPATIBLE)
+				ret = AMANA_ECORRUPT;
+			goto out;
+		}
+	}
+	if ((ret = init_meta(st, txn, created)) != 0)
+		goto out;
+	ret = map_err(mdb_txn_commit(txn));
+	txn = NULL;
+	if (ret != 0)
+		goto out;
+	*out = st;
+	st = NULL;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	store_close(st);
+	return ret;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	free(st->wcache);
+	free(st);
+}
+
+void
+store_results_free(struct store_result *results, size_t n)
+{
+	size_t i;
+
+	if (results == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		amana_buf_free(&results[i].receipt);
+}
+
+/* Finds the index of the record with SHA-256 hash, in txn. */
+static int
+dedup_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
+    uint64_t *index)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k = val(hash, DEDUP_PREFIX), v, ev;
+	struct logentry e;
+	uint64_t idx;
+	int rc, ret;
+
+	if ((ret = map_err(mdb_cursor_open(txn, st->dedup, &cur))) != 0)
+		return ret;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	while (rc == 0) {
+		if (v.mv_size != 8) {
+			ret = AMANA_ECORRUPT;
+			goto out;
+		}
+		idx = get_be64(v.mv_data);
+		if ((ret = get_entry(st, txn, idx, &ev, &e)) != 0) {
+			if (ret == AMANA_ENOENT)
+				ret = AMANA_ECORRUPT;
+			goto out;
+		}
+		if (memcmp(e.hash, hash, 32) == 0) {
+			*index = idx;
+			ret = 0;
+			goto out;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+	}
+	ret = rc == MDB_NOTFOUND ? AMANA_ENOENT : map_err(rc);
+out:
+	mdb_cursor_close(cur);
+	return ret;
+}
+
+/* The next reply sequence number of alert, in txn. */
+static int
+next_seq(struct store *st, MDB_txn *txn, uint64_t alert, uint32_t *seq)
+{
+	uint8_t kb[REPLY_KEY_LEN];
+	MDB_cursor *cur = NULL;
+	MDB_val k = val(kb, sizeof(kb)), v;
+	const uint8_t *kp;
+	int rc, ret;
+
+	if (alert == UINT64_MAX)
+		return AMANA_EINVAL;
+	be64(kb, alert + 1);
+	memset(kb + 8, 0, 4);
+	if ((ret = map_err(mdb_cursor_open(txn, st->replies, &cur))) != 0)
+		return ret;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == MDB_NOTFOUND) {
+		*seq = 0;
+		ret = 0;
+		goto out;
+	}
+	if ((ret = map_err(rc)) != 0)
+		goto out;
+	if (k.mv_size != REPLY_KEY_LEN) {
+		ret = AMANA_ECORRUPT;
+		goto out;
+	}
+	kp = k.mv_data;
+	if (get_be64(kp) != alert) {
+		*seq = 0;
+		goto out;
+	}
+	*seq = (uint32_t)kp[8] << 24 | (uint32_t)kp[9] << 16 |
+	    (uint32_t)kp[10] << 8 | kp[11];
+	if (*seq == UINT32_MAX)
+		ret = AMANA_ERANGE;
+	else
+		(*seq)++;
+out:
+	mdb_cursor_close(cur);
+	return ret;
+}
+
+/* Per-item checks that need the database; 0 or the item's error. */
+static int
+check_item(struct store *st, MDB_txn *txn, const struct store_item *it,
+    uint64_t size, uint8_t purge_rec[8])
+{
+	MDB_val v;
+	struct logentry e;
+	int ret;
+
+	if (it->kind < LOGENTRY_KIND_MIN || it->kind > LOGENTRY_KIND_MAX)
+		return AMANA_EINVAL;
+	if (it->len > STORE_RECORD_MAX)
+		return AMANA_ETOOBIG;
+	switch (it->kind) {
+	case LOGENTRY_ALERT:
+		break;
+	case LOGENTRY_REPLY:
+	case LOGENTRY_ACK:
+		if (it->ref >= size)
+			return AMANA_EINVAL;
+		if ((ret = get_entry(st, txn, it->ref, &v, &e)) != 0)
+			return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+		if (e.kind != LOGENTRY_ALERT)
+			return AMANA_EINVAL;
+		break;
+	case LOGENTRY_ACCREDITATION:
+	case LOGENTRY_CREDENTIAL:
+	case LOGENTRY_REVOCATION:
+		if (it->key == NULL)
+			return AMANA_EINVAL;
+		break;
+	case LOGENTRY_PURGE:
+		if (it->data != NULL || it->len != 0 || it->ref >= size)
+			return AMANA_EINVAL;
+		be64(purge_rec, it->ref);
+		break;
+	}
+	if (it->data == NULL && it->len != 0)
+		return AMANA_EINVAL;
+	return 0;
+}
+
+/* Writes one new (non-duplicate) item at index f->size. */
+static int
+put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
+    const uint8_t *rec, size_t rec_len, const uint8_t hash[32],
+    uint64_t now_ms, struct tlog_frontier *f)
+{
+	struct txsrc src = { st, txn };
+	struct logentry e;
+	uint8_t ent[LOGENTRY_LEN], leaf[TLOG_HASH_LEN];
+	uint8_t kb[8], rk[REPLY_KEY_LEN];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	uint64_t index = f->size;
+	uint32_t seq;
+	uint8_t *rv = NULL;
+	size_t rv_len;
+	int ret;
+
+	e.kind = it->kind;
+	e.time_ms = now_ms;
+	memcpy(e.hash, hash, 32);
+	if ((ret = logentry_encode(ent, &e)) != 0)
+		return ret;
+	be64(kb, index);
+	v = val(ent, sizeof(ent));
+	if ((ret = map_err(mdb_put(txn, st->entries, &k, &v, MDB_APPEND))) !=
+	    0)
+		return ret;
+	v = val(rec, rec_len);
+	if ((ret = map_err(mdb_put(txn, st->envelopes, &k, &v,
+	    MDB_APPEND))) != 0)
+		return ret;
+	k = val(hash, DEDUP_PREFIX);
+	v = val(kb, sizeof(kb));
+	if ((ret = map_err(mdb_put(txn, st->dedup, &k, &v, 0))) != 0)
+		return ret;
+	switch (it->kind) {
+	case LOGENTRY_REPLY:
+	case LOGENTRY_ACK:
+		if ((ret = next_seq(st, txn, it->ref, &seq)) != 0)
+			return ret;
+		be64(rk, it->ref);
+		rk[8] = (uint8_t)(seq >> 24);
+		rk[9] = (uint8_t)(seq >> 16);
+		rk[10] = (uint8_t)(seq >> 8);
+		rk[11] = (uint8_t)seq;
+		k = val(rk, sizeof(rk));
+		v = val(kb, sizeof(kb));
+		if ((ret = map_err(mdb_put(txn, st->replies, &k, &v, 0))) != 0)
+			return ret;
+		break;
+	case LOGENTRY_ACCREDITATION:
+	case LOGENTRY_CREDENTIAL:
+	case LOGENTRY_REVOCATION:
+		/* value: index u64 BE || record bytes */
+		if ((ret = amana_size_add(rec_len, 8, &rv_len)) != 0)
+			return ret;
+		k = val(it->key, STORE_KEY_LEN);
+		v.mv_size = rv_len;
+		v.mv_data = NULL;
+		if ((ret = map_err(mdb_put(txn, st->roster, &k, &v,
+		    MDB_RESERVE))) != 0)
+			return ret;
+		rv = v.mv_data;
+		be64(rv, index);
+		if (rec_len > 0)
+			memcpy(rv + 8, rec, rec_len);
+		break;
+	case LOGENTRY_PURGE:
+		be64(kb, it->ref);
+		k = val(kb, sizeof(kb));
+		if ((ret = map_err(mdb_del(txn, st->envelopes, &k, NULL))) !=
+		    0)
+			return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+		break;
+	default:
+		break;
+	}
+	merkle_leaf_hash(leaf, ent, sizeof(ent));
+	return tlog_frontier_push(f, leaf, emit_node, &src);
+}
+
+/* Stores the tree state and a signed checkpoint for it, in txn. */
+static int
+sign_tree(struct store *st, MDB_txn *txn, const struct tlog_frontier *f,
+    store_sign_fn sign, void *sign_ctx)
+{
+	struct amana_buf body, note, tree;
+	struct ckpt c;
+	int ret;
+
+	amana_buf_init(&body, 1024, 0);
+	amana_buf_init(&note, STORE_CKPT_MAX, 0);
+	amana_buf_init(&tree, 8 + TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
+	memset(&c, 0, sizeof(c));
+	memcpy(c.origin, st->origin, sizeof(c.origin));
+	c.size = f->size;
+	tlog_frontier_root(f, c.root);
+	if ((ret = ckpt_format(&c, &body)) != 0)
+		goto out;
+	if ((ret = sign(sign_ctx, body.p, body.len, &note)) != 0)
+		goto out;
+	/* The signer must have signed exactly this body. */
+	ret = AMANA_EBADSIG;
+	if (note.len <= body.len || memcmp(note.p, body.p, body.len) != 0 ||
+	    note.p[body.len] != '\n')
+		goto out;
+	if ((ret = tlog_frontier_encode(f, &tree)) != 0)
+		goto out;
+	if ((ret = meta_put(st, txn, META_TREE, tree.p, tree.len)) != 0 ||
+	    (ret = meta_put(st, txn, META_CKPT, note.p, note.len)) != 0)
+		goto out;
+out:
+	amana_buf_free(&body);
+	amana_buf_free(&note);
+	amana_buf_free(&tree);
+	return ret;
+}
+
+/* Receipt for index against the checkpoint stored in txn. */
+static int
+make_receipt(struct store *st, MDB_txn *txn, struct tlog_cache_slot *cache,
+    uint64_t index, struct amana_buf *out)
+{
+	struct txsrc s = { st, txn };
+	struct tlog_src src = { txsrc_get, &s, cache };
+	struct tlog_frontier f;
+	struct amana_buf proof;
+	MDB_val ev, cv;
+	int ret;
+
+	amana_buf_init(&proof, TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
+	if ((ret = read_tree(st, txn, &f)) != 0)
+		goto out;
+	if (index >= f.size) {
+		ret = AMANA_ENOENT;
+		goto out;
+	}
+	if ((ret = get_entry(st, txn, index, &ev, NULL)) != 0 ||
+	    (ret = meta_get(st, txn, META_CKPT, &cv)) != 0) {
+		if (ret == AMANA_ENOENT)
+			ret = AMANA_ECORRUPT;
+		goto out;
+	}
+	if (cv.mv_size > STORE_CKPT_MAX) {
+		ret = AMANA_ECORRUPT;
+		goto out;
+	}
+	if ((ret = tlog_inclusion_proof(&src, index, f.size, &proof)) != 0)
+		goto out;
+	ret = receipt_format(index, ev.mv_data, ev.mv_size,
+	    (const uint8_t (*)[MERKLE_HASH_LEN])(void *)proof.p,
+	    proof.len / TLOG_HASH_LEN, cv.mv_data, cv.mv_size, out);
+out:
+	amana_buf_free(&proof);
+	return ret;
+}
+
+int
+store_append(struct store *st, const struct store_item *items, size_t n,
+    uint64_t now_ms, store_sign_fn sign, void *sign_ctx,
+    struct store_result *results)
+{
+	struct tlog_frontier f;
+	MDB_txn *txn = NULL;
+	uint8_t hash[32], purge_rec[8];
+	const uint8_t *rec;
+	size_t i, rec_len;
+	uint64_t before;
+	int ret;
+
+	if (st == NULL || results == NULL)
+		return AMANA_EINVAL;
+	for (i = 0; i < n; i++) {
+		memset(&results[i], 0, sizeof(results[i]));
+		amana_buf_init(&results[i].receipt, RECEIPT_MAX_LEN, 0);
+	}
+	if (st->raw || items == NULL || n == 0 || n > STORE_BATCH_MAX ||
+	    sign == NULL)
+		return AMANA_EINVAL;
+	if ((ret = map_err(mdb_txn_begin(st->env, NULL, 0, &txn))) != 0)
+		return ret;
+	if ((ret = read_tree(st, txn, &f)) != 0)
+		goto out;
+	before = f.size;
+	for (i = 0; i < n; i++) {
+		const struct store_item *it = &items[i];
+
+		ret = check_item(st, txn, it, f.size, purge_rec);
+		if (ret == AMANA_EINVAL || ret == AMANA_ETOOBIG ||
+		    ret == AMANA_ENOENT || ret == AMANA_ERANGE) {
+			results[i].err = ret;
+			continue;
+		}
+		if (ret != 0)
+			goto out;
+		if (it->kind == LOGENTRY_PURGE) {
+			rec = purge_rec;
+			rec_len = sizeof(purge_rec);
+		} else {
+			rec = it->data != NULL ? it->data :
+			    (const uint8_t *)"";
+			rec_len = it->len;
+		}
+		amana_sha256(hash, rec, rec_len);
+		ret = dedup_find(st, txn, hash, &results[i].index);
+		if (ret == 0) {
+			results[i].duplicate = 1;
+			continue;
+		}
+		if (ret != AMANA_ENOENT)
+			goto out;
+		if (it->kind == LOGENTRY_PURGE) {
+			/* Only records that still have bytes (first purge). */
+			MDB_val k = val(purge_rec, 8), v;
+
+			ret = map_err(mdb_get(txn, st->envelopes, &k, &v));
+			if (ret == AMANA_ENOENT) {
+				results[i].err = ret;
+				continue;
+			}
+			if (ret != 0)
+				goto out;
+		}
+		results[i].index = f.size;
+		if ((ret = put_item(st, txn, it, rec, rec_len, hash, now_ms,
+		    &f)) != 0)
+			goto out;
+	}
+	if (f.size != before) {
+		if ((ret = sign_tree(st, txn, &f, sign, sign_ctx)) != 0)
+			goto out;
+		ret = map_err(mdb_txn_commit(txn));
+		txn = NULL;
+		if (ret != 0)
+			goto out;
+	} else {
+		mdb_txn_abort(txn);
+		txn = NULL;
+	}
+	/* Durable now: receipts from a fresh read transaction. */
+	if ((ret = rd_begin(st, &txn)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (results[i].err != 0)
+			continue;
+		results[i].err = make_receipt(st, txn, st->wcache,
+		    results[i].index, &results[i].receipt);
+	}
+	ret = 0;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (ret != 0)
+		for (i = 0; i < n; i++) {
+			amana_buf_free(&results[i].receipt);
+			if (results[i].err == 0)
+				results[i].err = ret;
+		}
+	return ret;
+}
+
+int
+store_purge(struct store *st, uint64_t index, uint64_t now_ms,
+    store_sign_fn sign, void *sign_ctx, struct store_result *result)
+{
+	struct store_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.kind = LOGENTRY_PURGE;
+	it.ref = index;
+	return store_append(st, &it, 1, now_ms, sign, sign_ctx, result);
+}
+
+int
+store_append_raw(struct store *st, const uint8_t *const *leaves,
+    const size_t *lens, size_t n, store_sign_fn sign, void *sign_ctx)
+{
+	struct tlog_frontier f;
+	struct txsrc src;
+	MDB_txn *txn = NULL;
+	uint8_t kb[8], leaf[TLOG_HASH_LEN];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	size_t i;
+	int ret;
+
+	if (st == NULL || !st->raw || leaves == NULL || lens == NULL ||
+	    n == 0 || sign == NULL)
+		return AMANA_EINVAL;
+	for (i = 0; i < n; i++)
+		if (leaves[i] == NULL || lens[i] == 0 ||
+		    lens[i] > STORE_RAW_ENTRY_MAX)
+			return AMANA_EINVAL;
+	if ((ret = map_err(mdb_txn_begin(st->env, NULL, 0, &txn))) != 0)
+		return ret;
+	src.st = st;
+	src.txn = txn;
+	if ((ret = read_tree(st, txn, &f)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		be64(kb, f.size);
+		v = val(leaves[i], lens[i]);
+		if ((ret = map_err(mdb_put(txn, st->entries, &k, &v,
+		    MDB_APPEND))) != 0)
+			goto out;
+		merkle_leaf_hash(leaf, leaves[i], lens[i]);
+		if ((ret = tlog_frontier_push(&f, leaf, emit_node, &src)) != 0)
+			goto out;
+	}
+	if ((ret = sign_tree(st, txn, &f, sign, sign_ctx)) != 0)
+		goto out;
+	ret = map_err(mdb_txn_commit(txn));
+	txn = NULL;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_size(struct store *st, uint64_t *size)
+{
+	MDB_txn *txn = NULL;
+	int ret;
+
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	ret = tree_size(st, txn, size);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_checkpoint(struct store *st, struct amana_buf *out)
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	int ret;
+
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	if ((ret = meta_get(st, txn, META_CKPT, &v)) != 0)
+		goto out;
+	if (v.mv_size == 0 || v.mv_size > STORE_CKPT_MAX) {
+		ret = AMANA_ECORRUPT;
+		goto out;
+	}
+	ret = amana_buf_append(out, v.mv_data, v.mv_size);
+out:
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_tile(struct store *st, unsigned level, uint64_t n, unsigned width,
+    struct amana_buf *out)
+{
+	MDB_txn *txn = NULL;
+	struct txsrc s;
+	struct tlog_src src;
+	uint64_t size;
+	int ret;
+
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	s.st = st;
+	s.txn = txn;
+	src.get = txsrc_get;
+	src.ctx = &s;
+	src.cache = NULL;
+	if ((ret = tree_size(st, txn, &size)) == 0)
+		ret = tlog_hash_tile(&src, level, n, width, size, out);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_entries(struct store *st, uint64_t n, unsigned width,
+    struct amana_buf *out)
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	uint64_t size, i, first;
+	size_t before = out->len;
+	int ret;
+
+	if (width == 0 || width > TLOG_TILE_WIDTH)
+		return AMANA_EINVAL;
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	if ((ret = tree_size(st, txn, &size)) != 0)
+		goto out;
+	ret = AMANA_ENOENT;
+	if (n > size / TLOG_TILE_WIDTH)
+		goto out;
+	first = n * TLOG_TILE_WIDTH;
+	if (first + width > size)
+		goto out;
+	for (i = 0; i < width; i++) {
+		if ((ret = get_entry(st, txn, first + i, &v, NULL)) != 0) {
+			if (ret == AMANA_ENOENT)
+				ret = AMANA_ECORRUPT;
+			goto out;
+		}
+		if ((ret = amana_buf_u16be(out, (uint16_t)v.mv_size)) != 0 ||
+		    (ret = amana_buf_append(out, v.mv_data, v.mv_size)) != 0)
+			goto out;
+	}
+out:
+	if (ret != 0)
+		out->len = before;
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+/* Record bytes of index checked against its entry, in txn. */
+static int
+get_record(struct store *st, MDB_txn *txn, uint64_t index, MDB_val *out)
+{
+	uint8_t kb[8], h[32];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	struct logentry e;
+	int ret;
+
+	if (st->raw)
+		return AMANA_EINVAL;
+	if ((ret = get_entry(st, txn, index, &v, &e)) != 0)
+		return ret;
+	be64(kb, index);
+	if ((ret = map_err(mdb_get(txn, st->envelopes, &k, out))) != 0)
+		return ret;
+	amana_sha256(h, out->mv_data, out->mv_size);
+	if (memcmp(h, e.hash, sizeof(h)) != 0)
+		return AMANA_ECORRUPT;
+	return 0;
+}
+
+int
+store_envelope(struct store *st, uint64_t index, struct amana_buf *out)
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	int ret;
+
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	if ((ret = get_record(st, txn, index, &v)) == 0)
+		ret = amana_buf_append(out, v.mv_data, v.mv_size);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_entry(struct store *st, uint64_t index,
+    uint8_t out[static STORE_ENTRY_LEN])
+{
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	int ret;
+
+	if (st->raw)
+		return AMANA_EINVAL;
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	if ((ret = get_entry(st, txn, index, &v, NULL)) == 0)
+		memcpy(out, v.mv_data, STORE_ENTRY_LEN);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_replies(struct store *st, uint64_t alert, store_reply_fn cb, void *ctx)
+{
+	uint8_t kb[REPLY_KEY_LEN];
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k = val(kb, sizeof(kb)), v, rec;
+	const uint8_t *kp;
+	uint32_t seq;
+	int rc, ret;
+
+	if (cb == NULL)
+		return AMANA_EINVAL;
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	if ((ret = map_err(mdb_cursor_open(txn, st->replies, &cur))) != 0)
+		goto out;
+	be64(kb, alert);
+	memset(kb + 8, 0, 4);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != REPLY_KEY_LEN || v.mv_size != 8) {
+			ret = AMANA_ECORRUPT;
+			goto out;
+		}
+		kp = k.mv_data;
+		if (get_be64(kp) != alert)
+			break;
+		seq = (uint32_t)kp[8] << 24 | (uint32_t)kp[9] << 16 |
+		    (uint32_t)kp[10] << 8 | kp[11];
+		ret = get_record(st, txn, get_be64(v.mv_data), &rec);
+		if (ret == AMANA_ENOENT)
+			continue;	/* purged */
+		if (ret != 0)
+			goto out;
+		if ((ret = cb(ctx, seq, get_be64(v.mv_data), rec.mv_data,
+		    rec.mv_size)) != 0)
+			goto out;
+	}
+	ret = rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc);
+out:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+/* Checks a roster value (index || record) against the log. */
+static int
+check_roster(struct store *st, MDB_txn *txn, const MDB_val *v,
+    uint64_t *index)
+{
+	uint8_t h[32];
+	MDB_val ev;
+	struct logentry e;
+	int ret;
+
+	if (v->mv_size < 8)
+		return AMANA_ECORRUPT;
+	*index = get_be64(v->mv_data);
+	if ((ret = get_entry(st, txn, *index, &ev, &e)) != 0)
+		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	amana_sha256(h, (const uint8_t *)v->mv_data + 8, v->mv_size - 8);
+	if (memcmp(h, e.hash, sizeof(h)) != 0 ||
+	    e.kind < LOGENTRY_ACCREDITATION || e.kind > LOGENTRY_REVOCATION)
+		return AMANA_ECORRUPT;
+	return 0;
+}
+
+int
+store_roster_get(struct store *st, const uint8_t key[static STORE_KEY_LEN],
+    struct amana_buf *out, uint64_t *index)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k = val(key, STORE_KEY_LEN), v;
+	uint64_t idx;
+	int ret;
+
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	if ((ret = map_err(mdb_get(txn, st->roster, &k, &v))) != 0 ||
+	    (ret = check_roster(st, txn, &v, &idx)) != 0)
+		goto out;
+	if ((ret = amana_buf_append(out, (const uint8_t *)v.mv_data + 8,
+	    v.mv_size - 8)) != 0)
+		goto out;
+	if (index != NULL)
+		*index = idx;
+out:
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_roster_each(struct store *st, store_roster_fn cb, void *ctx)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint64_t idx;
+	int rc, ret;
+
+	if (cb == NULL)
+		return AMANA_EINVAL;
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	if ((ret = map_err(mdb_cursor_open(txn, st->roster, &cur))) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != STORE_KEY_LEN) {
+			ret = AMANA_ECORRUPT;
+			goto out;
+		}
+		if ((ret = check_roster(st, txn, &v, &idx)) != 0)
+			goto out;
+		if ((ret = cb(ctx, k.mv_data, idx,
+		    (const uint8_t *)v.mv_data + 8, v.mv_size - 8)) != 0)
+			goto out;
+	}
+	ret = rc == MDB_NOTFOUND ? 0 : map_err(rc);
+out:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+/* Opens a read txn and checks that size (and size1) fit the tree. */
+static int
+rd_src(struct store *st, MDB_txn **txn, struct txsrc *s,
+    struct tlog_src *src, uint64_t need)
+{
+	uint64_t size;
+	int ret;
+
+	if ((ret = rd_begin(st, txn)) != 0)
+		return ret;
+	s->st = st;
+	s->txn = *txn;
+	src->get = txsrc_get;
+	src->ctx = s;
+	src->cache = NULL;
+	if ((ret = tree_size(st, *txn, &size)) == 0 && need > size)
+		ret = AMANA_EINVAL;
+	if (ret != 0) {
+		mdb_txn_abort(*txn);
+		*txn = NULL;
+	}
+	return ret;
+}
+
+int
+store_inclusion_proof(struct store *st, uint64_t index, uint64_t size,
+    struct amana_buf *out)
+{
+	MDB_txn *txn = NULL;
+	struct txsrc s;
+	struct tlog_src src;
+	int ret;
+
+	if ((ret = rd_src(st, &txn, &s, &src, size)) != 0)
+		return ret;
+	ret = tlog_inclusion_proof(&src, index, size, out);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_consistency_proof(struct store *st, uint64_t size1, uint64_t size2,
+    struct amana_buf *out)
+{
+	MDB_txn *txn = NULL;
+	struct txsrc s;
+	struct tlog_src src;
+	int ret;
+
+	if ((ret = rd_src(st, &txn, &s, &src, size2)) != 0)
+		return ret;
+	ret = tlog_consistency_proof(&src, size1, size2, out);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_root(struct store *st, uint64_t size, uint8_t out[static STORE_HASH_LEN])
+{
+	MDB_txn *txn = NULL;
+	struct txsrc s;
+	struct tlog_src src;
+	int ret;
+
+	if ((ret = rd_src(st, &txn, &s, &src, size)) != 0)
+		return ret;
+	ret = tlog_root(&src, size, out);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
+    uint64_t *index)
+{
+	MDB_txn *txn = NULL;
+	int ret;
+
+	if (st->raw)
+		return AMANA_EINVAL;
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	ret = dedup_find(st, txn, hash, index);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_receipt(struct store *st, uint64_t index, struct amana_buf *out)
+{
+	MDB_txn *txn = NULL;
+	int ret;
+
+	if (st->raw)
+		return AMANA_EINVAL;
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	ret = make_receipt(st, txn, NULL, index, out);
+	mdb_txn_abort(txn);
+	return ret;
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	static const char *names[STORE_N_DBS] = { "meta", "envelopes",
+	    "entries", "hashes", "dedup", "roster", "replies" };
+	MDB_dbi dbis[STORE_N_DBS];
+	MDB_txn *txn = NULL;
+	MDB_envinfo info;
+	MDB_stat ms;
+	int i, ret;
+
+	dbis[0] = st->meta, dbis[1] = st->envelopes, dbis[2] = st->entries;
+	dbis[3] = st->hashes, dbis[4] = st->dedup, dbis[5] = st->roster;
+	dbis[6] = st->replies;
+	memset(out, 0, sizeof(*out));
+	if ((ret = map_err(mdb_env_info(st->env, &info))) != 0 ||
+	    (ret = map_err(mdb_env_stat(st->env, &ms))) != 0)
+		return ret;
+	out->page_size = ms.ms_psize;
+	out->pages_used = (uint64_t)info.me_last_pgno + 1;
+	if ((ret = rd_begin(st, &txn)) != 0)
+		return ret;
+	for (i = 0; i < STORE_N_DBS; i++) {
+		if ((ret = map_err(mdb_stat(txn, dbis[i], &ms))) != 0)
+			break;
+		out->db[i].name = names[i];
+		out->db[i].items = ms.ms_entries;
+		out->db[i].pages = (uint64_t)ms.ms_branch_pages +
+		    ms.ms_leaf_pages + ms.ms_overflow_pages;
+	}
+	mdb_txn_abort(txn);
+	return ret;
+}

@@ -1,0 +1,348 @@
+/*
+ * tlog: walks the RFC 6962 tree; see tlog.h. Hashing is merkle.h.
+ */
+#include <string.h>
+
+#include "amana_cur.h"
+#include "merkle.h"
+#include "tlog.h"
+
+_Static_assert(TLOG_HASH_LEN == MERKLE_HASH_LEN, "hash length");
+_Static_assert(TLOG_TILE_HEIGHT % TLOG_STRIDE == 0, "stride divides tiles");
+
+static void	hnode(uint8_t out[static TLOG_HASH_LEN], const uint8_t *l,
+		    const uint8_t *r);
+
+void
+tlog_frontier_init(struct tlog_frontier *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+int
+tlog_frontier_push(struct tlog_frontier *f,
+    const uint8_t leaf[static TLOG_HASH_LEN], tlog_emit_fn emit,
+    void *emit_ctx)
+{
+	uint8_t cur[TLOG_HASH_LEN];
+	uint64_t i;
+	unsigned level = 0;
+	size_t n;
+	int ret;
+
+	if (f->size >= TLOG_SIZE_MAX)
+		return AMANA_ERANGE;
+	memcpy(cur, leaf, sizeof(cur));
+	n = f->n;
+	/* Each trailing one bit of the index closes a subtree. */
+	for (i = f->size; i & 1; i >>= 1) {
+		if (n == 0)
+			return AMANA_EINVAL;	/* frontier inconsistent */
+		hnode(cur, f->h[n - 1], cur);
+		n--;
+		level++;
+		if (emit != NULL && level % TLOG_STRIDE == 0 &&
+		    (ret = emit(emit_ctx, level, i >> 1, cur)) != 0)
+			return ret;
+	}
+	memcpy(f->h[n], cur, sizeof(cur));
+	f->n = n + 1;
+	f->size++;
+	return 0;
+}
+
+void
+tlog_frontier_root(const struct tlog_frontier *f,
+    uint8_t out[static TLOG_HASH_LEN])
+{
+	uint8_t r[TLOG_HASH_LEN];
+	size_t i;
+
+	if (f->n == 0) {
+		merkle_empty_root(out);
+		return;
+	}
+	memcpy(r, f->h[f->n - 1], sizeof(r));
+	for (i = f->n - 1; i > 0; i--)
+		hnode(r, f->h[i - 1], r);
+	memcpy(out, r, sizeof(r));
+}
+
+int
+tlog_frontier_encode(const struct tlog_frontier *f, struct amana_buf *out)
+{
+	size_t before = out->len, i;
+	int ret;
+
+	if ((ret = amana_buf_u64be(out, f->size)) != 0)
+		return ret;
+	for (i = 0; i < f->n; i++) {
+		if ((ret = amana_buf_append(out, f->h[i], TLOG_HASH_LEN)) !=
+		    0) {
+			out->len = before;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int
+tlog_frontier_decode(struct tlog_frontier *f, const uint8_t *p, size_t len)
+{
+	struct amana_cur c;
+	uint64_t size;
+	size_t n, i;
+
+	amana_cur_init(&c, p, len);
+	if (amana_cur_u64be(&c, &size) != 0 || size > TLOG_SIZE_MAX)
+		return AMANA_EPARSE;
+	n = (size_t)__builtin_popcountll(size);
+	if (amana_cur_left(&c) != n * TLOG_HASH_LEN)
+		return AMANA_EPARSE;
+	f->size = size;
+	f->n = n;
+	for (i = 0; i < n; i++)
+		if (amana_cur_copy(&c, f->h[i], TLOG_HASH_LEN) != 0)
+			return AMANA_EPARSE;
+	return 0;
+}
+
+/* merkle_node_hash without assumptions about aliasing. */
+static void
+hnode(uint8_t out[static TLOG_HASH_LEN], const uint8_t *l, const uint8_t *r)
+{
+	uint8_t t[TLOG_HASH_LEN];
+
+	merkle_node_hash(t, l, r);
+	memcpy(out, t, sizeof(t));
+}
+
+static size_t
+cache_slot(uint64_t key)
+{
+	key *= 0x9e3779b97f4a7c15ULL;
+	return (size_t)(key >> 52) % TLOG_CACHE_SLOTS;
+}
+
+int
+tlog_node(const struct tlog_src *src, unsigned level, uint64_t index,
+    uint8_t out[static TLOG_HASH_LEN])
+{
+	/* Up to 2^(TLOG_STRIDE-1) hashes per level below the asked one. */
+	uint8_t h[1u << (TLOG_STRIDE - 1)][TLOG_HASH_LEN];
+	struct tlog_cache_slot *slot = NULL;
+	unsigned base, up, l;
+	uint64_t first, key, count, i;
+	int ret;
+
+	if (level >= TLOG_MAX_HEIGHT)
+		return AMANA_EINVAL;
+	base = level - level % TLOG_STRIDE;
+	if (base == level)
+		return src->get(src->ctx, level, index, out);
+	key = ((uint64_t)level << 56 | index) + 1;
+	if (src->cache != NULL) {
+		slot = &src->cache[cache_slot(key)];
+		if (slot->key == key) {
+			memcpy(out, slot->hash, TLOG_HASH_LEN);
+			return 0;
+		}
+	}
+	up = level - base;	/* 1 .. TLOG_STRIDE-1 */
+	first = index << up;
+	/* Hash pairs as they are fetched: a stack of at most up+1 hashes
+	 * would do, but 2^(up-1) pairs fit easily. */
+	count = UINT64_C(1) << up;
+	for (i = 0; i < count; i += 2) {
+		uint8_t a[TLOG_HASH_LEN], b[TLOG_HASH_LEN];
+
+		if ((ret = src->get(src->ctx, base, first + i, a)) != 0 ||
+		    (ret = src->get(src->ctx, base, first + i + 1, b)) != 0)
+			return ret;
+		merkle_node_hash(h[i / 2], a, b);
+	}
+	for (l = 1, count >>= 1; l < up; l++, count >>= 1)
+		for (i = 0; i < count; i += 2)
+			hnode(h[i / 2], h[i], h[i + 1]);
+	memcpy(out, h[0], TLOG_HASH_LEN);
+	if (slot != NULL) {
+		slot->key = key;
+		memcpy(slot->hash, h[0], TLOG_HASH_LEN);
+	}
+	return 0;
+}
+
+/* Largest power of two strictly less than n (n >= 2). */
+static uint64_t
+split_point(uint64_t n)
+{
+	return UINT64_C(1) << (63 - __builtin_clzll(n - 1));
+}
+
+/* Whether [lo, lo + n) is a complete, aligned subtree. */
+static int
+is_node(uint64_t lo, uint64_t n, unsigned *level)
+{
+	if ((n & (n - 1)) != 0 || (lo & (n - 1)) != 0)
+		return 0;
+	*level = (unsigned)__builtin_ctzll(n);
+	return 1;
+}
+
+int
+tlog_range(const struct tlog_src *src, uint64_t lo, uint64_t hi,
+    uint8_t out[static TLOG_HASH_LEN])
+{
+	uint8_t right[TLOG_HASH_LEN], left[TLOG_HASH_LEN];
+	uint64_t k;
+	unsigned level;
+	int ret;
+
+	if (lo >= hi)
+		return AMANA_EINVAL;
+	if (is_node(lo, hi - lo, &level))
+		return tlog_node(src, level, lo >> level, out);
+	/* The left part [lo, lo+k) is always complete and aligned here; the
+	 * right part is computed iteratively from the right edge. */
+	k = split_point(hi - lo);
+	if ((ret = tlog_range(src, lo + k, hi, right)) != 0)
+		return ret;
+	if (!is_node(lo, k, &level))
+		return AMANA_EINVAL;
+	if ((ret = tlog_node(src, level, lo >> level, left)) != 0)
+		return ret;
+	merkle_node_hash(out, left, right);
+	return 0;
+}
+
+int
+tlog_root(const struct tlog_src *src, uint64_t size,
+    uint8_t out[static TLOG_HASH_LEN])
+{
+	if (size > TLOG_SIZE_MAX)
+		return AMANA_EINVAL;
+	if (size == 0) {
+		merkle_empty_root(out);
+		return 0;
+	}
+	return tlog_range(src, 0, size, out);
+}
+
+/* PATH(m, D[lo:hi]) of RFC 6962 2.1.1, appended leaf side first. */
+static int
+path(const struct tlog_src *src, uint64_t m, uint64_t lo, uint64_t hi,
+    struct amana_buf *out)
+{
+	uint8_t h[TLOG_HASH_LEN];
+	uint64_t k;
+	int ret;
+
+	if (hi - lo <= 1)
+		return 0;
+	k = split_point(hi - lo);
+	if (m < lo + k) {
+		if ((ret = path(src, m, lo, lo + k, out)) != 0 ||
+		    (ret = tlog_range(src, lo + k, hi, h)) != 0)
+			return ret;
+	} else {
+		if ((ret = path(src, m, lo + k, hi, out)) != 0 ||
+		    (ret = tlog_range(src, lo, lo + k, h)) != 0)
+			return ret;
+	}
+	return amana_buf_append(out, h, sizeof(h));
+}
+
+int
+tlog_inclusion_proof(const struct tlog_src *src, uint64_t index,
+    uint64_t size, struct amana_buf *out)
+{
+	size_t before = out->len;
+	int ret;
+
+	if (index >= size || size > TLOG_SIZE_MAX)
+		return AMANA_EINVAL;
+	if ((ret = path(src, index, 0, size, out)) != 0)
+		out->len = before;
+	return ret;
+}
+
+/* SUBPROOF(m, D[lo:hi], b) of RFC 6962 2.1.2. */
+static int
+subproof(const struct tlog_src *src, uint64_t m, uint64_t lo, uint64_t hi,
+    int b, struct amana_buf *out)
+{
+	uint8_t h[TLOG_HASH_LEN];
+	uint64_t n = hi - lo, k;
+	int ret;
+
+	if (m == n) {
+		if (b)
+			return 0;
+		if ((ret = tlog_range(src, lo, hi, h)) != 0)
+			return ret;
+		return amana_buf_append(out, h, sizeof(h));
+	}
+	k = split_point(n);
+	if (m <= k) {
+		if ((ret = subproof(src, m, lo, lo + k, b, out)) != 0 ||
+		    (ret = tlog_range(src, lo + k, hi, h)) != 0)
+			return ret;
+	} else {
+		if ((ret = subproof(src, m - k, lo + k, hi, 0, out)) != 0 ||
+		    (ret = tlog_range(src, lo, lo + k, h)) != 0)
+			return ret;
+	}
+	return amana_buf_append(out, h, sizeof(h));
+}
+
+int
+tlog_consistency_proof(const struct tlog_src *src, uint64_t size1,
+    uint64_t size2, struct amana_buf *out)
+{
+	size_t before = out->len;
+	int ret;
+
+	if (size1 > size2 || size2 > TLOG_SIZE_MAX)
+		return AMANA_EINVAL;
+	if (size1 == 0 || size1 == size2)
+		return 0;
+	if ((ret = subproof(src, size1, 0, size2, 1, out)) != 0)
+		out->len = before;
+	return ret;
+}
+
+int
+tlog_hash_tile(const struct tlog_src *src, unsigned lvl, uint64_t n,
+    unsigned w, uint64_t size, struct amana_buf *out)
+{
+	uint8_t h[TLOG_HASH_LEN];
+	unsigned level;
+	uint64_t first, i;
+	size_t before = out->len;
+	int ret;
+
+	if (w == 0 || w > TLOG_TILE_WIDTH || size > TLOG_SIZE_MAX)
+		return AMANA_EINVAL;
+	if (lvl >= TLOG_MAX_HEIGHT / TLOG_TILE_HEIGHT)
+		return AMANA_EINVAL;
+	level = lvl * TLOG_TILE_HEIGHT;
+	/* Nodes at `level` that exist: size >> level. */
+	if (n > (size >> level) / TLOG_TILE_WIDTH)
+		return AMANA_ENOENT;
+	first = n * TLOG_TILE_WIDTH;
+	if (first + w > (size >> level))
+		return AMANA_ENOENT;
+	if ((ret = amana_buf_reserve(out, (size_t)w * TLOG_HASH_LEN)) != 0)
+		return ret;
+	for (i = 0; i < w; i++) {
+		if ((ret = tlog_node(src, level, first + i, h)) != 0) {
+			out->len = before;
+			return ret;
+		}
+		if ((ret = amana_buf_append(out, h, sizeof(h))) != 0) {
+			out->len = before;
+			return ret;
+		}
+	}
+	return 0;
+}

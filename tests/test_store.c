@@ -1,0 +1,562 @@
+/*
+ * test_store: append and receipts, dedup, replies, roster, purge, the full
+ * map error, and corrupted or truncated values read back.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "amana_codec.h"
+#include "ckpt.h"
+#include "merkle.h"
+#include "note.h"
+#include "receipt.h"
+#include "store.h"
+#include "testlib.h"
+
+#define ORIGIN "amana.test/store"
+
+struct signer {
+	struct note_signer	*s;
+	struct note_verifier	 v;
+	int			 fail;	/* return this instead of signing */
+};
+
+static int
+sign_cb(void *ctx, const uint8_t *body, size_t len, struct amana_buf *out)
+{
+	struct signer *sg = ctx;
+
+	if (sg->fail != 0)
+		return sg->fail;
+	return note_sign(sg->s, body, len, out);
+}
+
+static void
+rm_store(const char *dir)
+{
+	char p[4096];
+
+	if (snprintf(p, sizeof(p), "%s/data.mdb", dir) < (int)sizeof(p))
+		(void)unlink(p);
+	if (snprintf(p, sizeof(p), "%s/lock.mdb", dir) < (int)sizeof(p))
+		(void)unlink(p);
+	(void)rmdir(dir);
+}
+
+static void
+store_dir(char *out, size_t size, const char *name)
+{
+	const char *b = getenv("AMANA_BUILD");
+	int n;
+
+	n = snprintf(out, size, "%s/test-tmp/%s", b != NULL ? b : ".", name);
+	if (n < 0 || (size_t)n >= size)
+		abort();
+	rm_store(out);
+}
+
+static struct store *
+open_store(const char *dir, size_t map)
+{
+	struct store_opts o;
+	struct store *st = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.dir = dir;
+	o.origin = ORIGIN;
+	o.map_size = map;
+	if (store_open(&o, &st) != 0)
+		return NULL;
+	return st;
+}
+
+/* The receipt verifies with the log key and the record bytes. */
+static void
+check_receipt(const struct store_result *r, const struct signer *sg,
+    const uint8_t *rec, size_t len, uint8_t kind)
+{
+	struct receipt_view *rv;
+
+	if ((rv = malloc(sizeof(*rv))) == NULL)
+		abort();
+	CHECK_EQ(r->err, 0);
+	CHECK_EQ(receipt_verify(r->receipt.p, r->receipt.len, &sg->v, rec, len,
+	    rv), 0);
+	CHECK(rv->index == r->index);
+	CHECK_EQ(rv->entry.kind, kind);
+	free(rv);
+}
+
+struct replies {
+	unsigned	n;
+	uint64_t	idx[8];
+	uint32_t	seq[8];
+};
+
+static int
+reply_cb(void *ctx, uint32_t seq, uint64_t index, const uint8_t *d,
+    size_t len)
+{
+	struct replies *r = ctx;
+
+	if (r->n < 8) {
+		r->idx[r->n] = index;
+		r->seq[r->n] = seq;
+	}
+	r->n++;
+	return 0;
+}
+
+static int
+roster_cb(void *ctx, const uint8_t *key, uint64_t index, const uint8_t *d,
+    size_t len)
+{
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+static void
+test_append(struct signer *sg)
+{
+	char dir[4096];
+	struct store *st;
+	struct store_item it[6];
+	struct store_result res[6];
+	uint8_t rec[5][100], key[32], h[32], ent[STORE_ENTRY_LEN];
+	struct amana_buf b, b2;
+	struct replies rp;
+	uint64_t size, idx;
+	unsigned count;
+	size_t i;
+
+	store_dir(dir, sizeof(dir), "append");
+	if ((st = open_store(dir, 0)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	amana_buf_init(&b, 1 << 20, 0);
+	amana_buf_init(&b2, 1 << 20, 0);
+	CHECK_EQ(store_size(st, &size), 0);
+	CHECK_EQ(size, 0);
+	CHECK_EQ(store_checkpoint(st, &b), AMANA_ENOENT);
+	for (i = 0; i < 5; i++)
+		test_fill(rec[i], sizeof(rec[i]), 100 + i);
+	test_fill(key, sizeof(key), 7);
+	/* Batch 1: two alerts, a reply to the first, an accreditation. */
+	memset(it, 0, sizeof(it));
+	it[0].kind = LOGENTRY_ALERT, it[0].data = rec[0], it[0].len = 100;
+	it[1].kind = LOGENTRY_ALERT, it[1].data = rec[1], it[1].len = 100;
+	it[2].kind = LOGENTRY_REPLY, it[2].data = rec[2], it[2].len = 100;
+	it[2].ref = 0;
+	it[3].kind = LOGENTRY_ACCREDITATION, it[3].data = rec[3];
+	it[3].len = 100, it[3].key = key;
+	/* Bad items fail alone: reply to a non-alert, roster without key,
+	 * unknown kind. */
+	it[4].kind = LOGENTRY_ACK, it[4].data = rec[4], it[4].len = 50;
+	it[4].ref = 3;
+	it[5].kind = 9, it[5].data = rec[4], it[5].len = 10;
+	CHECK_EQ(store_append(st, it, 6, 1700000000000ULL, sign_cb, sg, res),
+	    0);
+	for (i = 0; i < 4; i++) {
+		CHECK_EQ(res[i].index, i);
+		CHECK_EQ(res[i].duplicate, 0);
+		check_receipt(&res[i], sg, rec[i], 100, it[i].kind);
+	}
+	CHECK_EQ(res[4].err, AMANA_EINVAL);
+	CHECK_EQ(res[5].err, AMANA_EINVAL);
+	store_results_free(res, 6);
+	CHECK_EQ(store_size(st, &size), 0);
+	CHECK_EQ(size, 4);
+	CHECK_EQ(store_entry(st, 2, ent), 0);
+	CHECK_EQ(ent[0], LOGENTRY_REPLY);
+	amana_sha256(h, rec[2], 100);
+	CHECK(memcmp(ent + 9, h, 32) == 0);
+	CHECK_EQ(store_lookup(st, h, &idx), 0);
+	CHECK_EQ(idx, 2);
+	h[31] ^= 1;
+	CHECK_EQ(store_lookup(st, h, &idx), AMANA_ENOENT);
+	CHECK_EQ(store_envelope(st, 1, &b), 0);
+	CHECK(b.len == 100 && memcmp(b.p, rec[1], 100) == 0);
+	CHECK_EQ(store_envelope(st, 4, &b), AMANA_ENOENT);
+
+	/* Batch 2: a duplicate of alert 1 (same bytes, any kind), an ack to
+	 * alert 0, a revocation replacing the roster key. */
+	memset(it, 0, sizeof(it));
+	it[0].kind = LOGENTRY_ALERT, it[0].data = rec[1], it[0].len = 100;
+	it[1].kind = LOGENTRY_ACK, it[1].data = rec[4], it[1].len = 50;
+	it[1].ref = 0;
+	it[2].kind = LOGENTRY_REVOCATION, it[2].data = rec[4] + 50;
+	it[2].len = 50, it[2].key = key;
+	CHECK_EQ(store_append(st, it, 3, 1700000000001ULL, sign_cb, sg, res),
+	    0);
+	CHECK_EQ(res[0].duplicate, 1);
+	CHECK_EQ(res[0].index, 1);
+	check_receipt(&res[0], sg, rec[1], 100, LOGENTRY_ALERT);
+	CHECK_EQ(res[1].index, 4);
+	check_receipt(&res[1], sg, rec[4], 50, LOGENTRY_ACK);
+	CHECK_EQ(res[2].index, 5);
+	check_receipt(&res[2], sg, rec[4] + 50, 50, LOGENTRY_REVOCATION);
+	store_results_free(res, 3);
+	/* A batch of duplicates only changes nothing. */
+	amana_buf_reset(&b);
+	CHECK_EQ(store_checkpoint(st, &b), 0);
+	it[0].data = rec[0];
+	CHECK_EQ(store_append(st, it, 1, 1700000000002ULL, sign_cb, sg, res),
+	    0);
+	CHECK_EQ(res[0].duplicate, 1);
+	CHECK_EQ(res[0].index, 0);
+	check_receipt(&res[0], sg, rec[0], 100, LOGENTRY_ALERT);
+	store_results_free(res, 1);
+	CHECK_EQ(store_checkpoint(st, &b2), 0);
+	CHECK(b.len == b2.len && memcmp(b.p, b2.p, b.len) == 0);
+	/* Replies of alert 0, in order; none for alert 1. */
+	memset(&rp, 0, sizeof(rp));
+	CHECK_EQ(store_replies(st, 0, reply_cb, &rp), 0);
+	CHECK_EQ(rp.n, 2);
+	CHECK_EQ(rp.idx[0], 2);
+	CHECK_EQ(rp.idx[1], 4);
+	CHECK_EQ(rp.seq[0], 0);
+	CHECK_EQ(rp.seq[1], 1);
+	memset(&rp, 0, sizeof(rp));
+	CHECK_EQ(store_replies(st, 1, reply_cb, &rp), 0);
+	CHECK_EQ(rp.n, 0);
+	/* Roster: the latest record for the key. */
+	amana_buf_reset(&b);
+	CHECK_EQ(store_roster_get(st, key, &b, &idx), 0);
+	CHECK_EQ(idx, 5);
+	CHECK(b.len == 50 && memcmp(b.p, rec[4] + 50, 50) == 0);
+	count = 0;
+	CHECK_EQ(store_roster_each(st, roster_cb, &count), 0);
+	CHECK_EQ(count, 1);
+	key[0] ^= 1;
+	CHECK_EQ(store_roster_get(st, key, &b, &idx), AMANA_ENOENT);
+	key[0] ^= 1;
+
+	/* Purge alert 1: bytes gone, entry kept, log still verifies. */
+	CHECK_EQ(store_purge(st, 1, 1700000000003ULL, sign_cb, sg, res), 0);
+	CHECK_EQ(res[0].index, 6);
+	{
+		uint8_t pr[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+
+		check_receipt(&res[0], sg, pr, 8, LOGENTRY_PURGE);
+	}
+	store_results_free(res, 1);
+	amana_buf_reset(&b);
+	CHECK_EQ(store_envelope(st, 1, &b), AMANA_ENOENT);
+	CHECK_EQ(store_entry(st, 1, ent), 0);
+	CHECK_EQ(store_receipt(st, 1, &b), 0);
+	/* Purging again returns the original purge (identical record). */
+	CHECK_EQ(store_purge(st, 1, 1700000000004ULL, sign_cb, sg, res), 0);
+	CHECK_EQ(res[0].duplicate, 1);
+	CHECK_EQ(res[0].index, 6);
+	store_results_free(res, 1);
+	/* Purging a reply removes it from the list; out of range fails. */
+	CHECK_EQ(store_purge(st, 2, 1700000000005ULL, sign_cb, sg, res), 0);
+	store_results_free(res, 1);
+	memset(&rp, 0, sizeof(rp));
+	CHECK_EQ(store_replies(st, 0, reply_cb, &rp), 0);
+	CHECK_EQ(rp.n, 1);
+	CHECK_EQ(store_purge(st, 99, 1700000000006ULL, sign_cb, sg, res), 0);
+	CHECK_EQ(res[0].err, AMANA_EINVAL);
+	store_results_free(res, 1);
+	/* A failing signer aborts the batch and changes nothing. */
+	CHECK_EQ(store_size(st, &size), 0);
+	sg->fail = AMANA_EIO;
+	it[0].data = rec[3] + 1, it[0].len = 10, it[0].kind = LOGENTRY_ALERT;
+	CHECK_EQ(store_append(st, it, 1, 1, sign_cb, sg, res), AMANA_EIO);
+	store_results_free(res, 1);
+	sg->fail = 0;
+	CHECK_EQ(store_size(st, &idx), 0);
+	CHECK_EQ(idx, size);
+	/* Reopen: everything is still there. */
+	store_close(st);
+	CHECK((st = open_store(dir, 0)) != NULL);
+	if (st != NULL) {
+		CHECK_EQ(store_size(st, &idx), 0);
+		CHECK_EQ(idx, size);
+		amana_buf_reset(&b);
+		CHECK_EQ(store_envelope(st, 0, &b), 0);
+		CHECK(b.len == 100 && memcmp(b.p, rec[0], 100) == 0);
+	}
+	amana_buf_free(&b);
+	amana_buf_free(&b2);
+	store_close(st);
+	rm_store(dir);
+}
+
+static void
+test_full(struct signer *sg)
+{
+	char dir[4096];
+	struct store *st;
+	struct store_item it;
+	struct store_result res;
+	struct amana_buf c1, c2;
+	uint8_t *rec;
+	uint64_t s1, s2, i;
+	int ret = 0;
+
+	store_dir(dir, sizeof(dir), "full");
+	if ((rec = malloc(20000)) == NULL ||
+	    (st = open_store(dir, 256 * 1024)) == NULL) {
+		CHECK(0);
+		free(rec);
+		return;
+	}
+	amana_buf_init(&c1, 1 << 16, 0);
+	amana_buf_init(&c2, 1 << 16, 0);
+	memset(&it, 0, sizeof(it));
+	it.kind = LOGENTRY_ALERT;
+	it.data = rec;
+	it.len = 20000;
+	for (i = 0; i < 100; i++) {
+		test_fill(rec, 20000, 1000 + i);
+		amana_buf_reset(&c1);
+		ret = store_checkpoint(st, &c1);
+		CHECK(ret == 0 || (i == 0 && ret == AMANA_ENOENT));
+		CHECK_EQ(store_size(st, &s1), 0);
+		ret = store_append(st, &it, 1, 5, sign_cb, sg, &res);
+		store_results_free(&res, 1);
+		if (ret != 0)
+			break;
+	}
+	CHECK_EQ(ret, AMANA_EFULL);
+	CHECK(i > 0 && i < 100);
+	CHECK_EQ(store_size(st, &s2), 0);
+	CHECK_EQ(s1, s2);
+	CHECK_EQ(store_checkpoint(st, &c2), 0);
+	CHECK(c1.len == c2.len && memcmp(c1.p, c2.p, c1.len) == 0);
+	amana_sha256(c2.p, rec, 20000);
+	CHECK_EQ(store_lookup(st, c2.p, &s2), AMANA_ENOENT);
+	store_close(st);
+	/* Still opens, still consistent. */
+	CHECK((st = open_store(dir, 256 * 1024)) != NULL);
+	store_close(st);
+	amana_buf_free(&c1);
+	amana_buf_free(&c2);
+	free(rec);
+	rm_store(dir);
+}
+
+/* Replaces (or, with newv NULL, restores) one value through bare LMDB. */
+static int
+poke(const char *dir, const char *db, const void *key, size_t klen,
+    const void *newv, size_t nlen, struct amana_buf *saved)
+{
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	int rc;
+
+	k.mv_data = (void *)(uintptr_t)key;
+	k.mv_size = klen;
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	    (rc = mdb_env_open(env, dir, 0, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, db, 0, &dbi)) != 0)
+		goto out;
+	if (newv != NULL) {
+		if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+			goto out;
+		amana_buf_reset(saved);
+		if (amana_buf_append(saved, v.mv_data, v.mv_size) != 0) {
+			rc = -1;
+			goto out;
+		}
+		if (newv == saved) {	/* peek only */
+			rc = 0;
+			goto out;
+		}
+		v.mv_data = (void *)(uintptr_t)newv;
+		v.mv_size = nlen;
+	} else {
+		v.mv_data = saved->p;
+		v.mv_size = saved->len;
+	}
+	if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	return rc;
+}
+
+static void
+test_corrupt(struct signer *sg)
+{
+	char dir[4096];
+	struct store *st;
+	struct store_item it[40];
+	struct store_result res[40];
+	uint8_t rec[40][64], key[32], ent[STORE_ENTRY_LEN], bad[64];
+	uint8_t k8[8] = { 0, 0, 0, 0, 0, 0, 0, 3 };
+	uint8_t node[8] = { 4, 0, 0, 0, 0, 0, 0, 1 };	/* level 4, index 1 */
+	struct amana_buf b, saved;
+	struct replies rp;
+	uint64_t idx;
+	size_t i;
+
+	store_dir(dir, sizeof(dir), "corrupt");
+	if ((st = open_store(dir, 0)) == NULL) {
+		CHECK(0);
+		return;
+	}
+	amana_buf_init(&b, 1 << 20, 0);
+	amana_buf_init(&saved, 1 << 20, 0);
+	test_fill(key, 32, 3);
+	memset(it, 0, sizeof(it));
+	for (i = 0; i < 40; i++) {
+		test_fill(rec[i], 64, 500 + i);
+		it[i].kind = LOGENTRY_ALERT;
+		it[i].data = rec[i];
+		it[i].len = 64;
+	}
+	it[5].kind = LOGENTRY_REPLY, it[5].ref = 3;
+	it[6].kind = LOGENTRY_ACCREDITATION, it[6].key = key;
+	CHECK_EQ(store_append(st, it, 40, 77, sign_cb, sg, res), 0);
+	for (i = 0; i < 40; i++)
+		CHECK_EQ(res[i].err, 0);
+	store_results_free(res, 40);
+	store_close(st);
+
+	/* Every truncation of entry 3, a bad kind, a trailing byte. */
+	CHECK_EQ(poke(dir, "entries", k8, 8, &saved, 0, &saved), 0);
+	CHECK_EQ(saved.len, STORE_ENTRY_LEN);
+	memcpy(ent, saved.p, STORE_ENTRY_LEN);
+	for (i = 0; i <= STORE_ENTRY_LEN + 1; i++) {
+		size_t len = i;
+
+		memset(bad, 0, sizeof(bad));
+		memcpy(bad, ent, STORE_ENTRY_LEN);
+		if (i == STORE_ENTRY_LEN)
+			bad[0] = 0;		/* unknown kind */
+		CHECK_EQ(poke(dir, "entries", k8, 8, bad, len, &saved), 0);
+		st = open_store(dir, 0);
+		CHECK(st != NULL);
+		if (st == NULL)
+			break;
+		CHECK_EQ(store_entry(st, 3, ent), AMANA_ECORRUPT);
+		CHECK_EQ(store_envelope(st, 3, &b), AMANA_ECORRUPT);
+		CHECK_EQ(store_entries(st, 0, 40, &b), AMANA_ECORRUPT);
+		CHECK_EQ(store_tile(st, 0, 0, 40, &b), AMANA_ECORRUPT);
+		CHECK_EQ(store_inclusion_proof(st, 2, 40, &b), AMANA_ECORRUPT);
+		CHECK_EQ(store_receipt(st, 3, &b), AMANA_ECORRUPT);
+		store_close(st);
+		CHECK_EQ(poke(dir, "entries", k8, 8, NULL, 0, &saved), 0);
+		memcpy(ent, saved.p, STORE_ENTRY_LEN);
+	}
+	/* A record whose bytes changed. */
+	memcpy(bad, rec[3], 64);
+	bad[10] ^= 0x20;
+	CHECK_EQ(poke(dir, "envelopes", k8, 8, bad, 64, &saved), 0);
+	if ((st = open_store(dir, 0)) != NULL) {
+		CHECK_EQ(store_envelope(st, 3, &b), AMANA_ECORRUPT);
+		CHECK_EQ(store_envelope(st, 4, &b), 0);
+		store_close(st);
+	}
+	CHECK_EQ(poke(dir, "envelopes", k8, 8, NULL, 0, &saved), 0);
+	/* A stored tree node, truncated or changed. */
+	memset(bad, 0, sizeof(bad));
+	CHECK_EQ(poke(dir, "hashes", node, 8, bad, 31, &saved), 0);
+	if ((st = open_store(dir, 0)) != NULL) {
+		CHECK_EQ(store_inclusion_proof(st, 0, 40, &b), AMANA_ECORRUPT);
+		store_close(st);
+	}
+	CHECK_EQ(poke(dir, "hashes", node, 8, NULL, 0, &saved), 0);
+	/* The tree state: every truncation, or a wrong root. */
+	CHECK_EQ(poke(dir, "meta", "tree", 4, &saved, 0, &saved), 0);
+	CHECK_EQ(saved.len, 8 + 2 * 32);	/* 40 = 32 + 8: two hashes */
+	memcpy(bad, saved.p, 8 + 2 * 32 <= sizeof(bad) ? 64 : 0);
+	{
+		uint8_t tree[8 + 2 * 32];
+
+		memcpy(tree, saved.p, sizeof(tree));
+		for (i = 0; i < sizeof(tree); i++) {
+			CHECK_EQ(poke(dir, "meta", "tree", 4, tree, i, &saved),
+			    0);
+			CHECK(open_store(dir, 0) == NULL);
+			CHECK_EQ(poke(dir, "meta", "tree", 4, NULL, 0, &saved),
+			    0);
+		}
+		tree[20] ^= 1;
+		CHECK_EQ(poke(dir, "meta", "tree", 4, tree, sizeof(tree),
+		    &saved), 0);
+		CHECK(open_store(dir, 0) == NULL);
+		CHECK_EQ(poke(dir, "meta", "tree", 4, NULL, 0, &saved), 0);
+	}
+	/* A roster value with other bytes; a dedup value of 7 bytes. */
+	CHECK_EQ(poke(dir, "roster", key, 32, bad, 20, &saved), 0);
+	if ((st = open_store(dir, 0)) != NULL) {
+		CHECK_EQ(store_roster_get(st, key, &b, &idx), AMANA_ECORRUPT);
+		CHECK_EQ(store_roster_each(st, roster_cb, &i), AMANA_ECORRUPT);
+		store_close(st);
+	}
+	CHECK_EQ(poke(dir, "roster", key, 32, NULL, 0, &saved), 0);
+	{
+		uint8_t rk[12] = { 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0 };
+
+		for (i = 0; i < 8; i++) {
+			CHECK_EQ(poke(dir, "replies", rk, 12, bad, i, &saved),
+			    0);
+			if ((st = open_store(dir, 0)) != NULL) {
+				CHECK_EQ(store_replies(st, 3, reply_cb, &rp),
+				    AMANA_ECORRUPT);
+				store_close(st);
+			}
+			CHECK_EQ(poke(dir, "replies", rk, 12, NULL, 0, &saved),
+			    0);
+		}
+	}
+	/* Intact again: everything reads. */
+	if ((st = open_store(dir, 0)) != NULL) {
+		CHECK_EQ(store_roster_get(st, key, &b, &idx), 0);
+		CHECK_EQ(idx, 6);
+		CHECK_EQ(store_entry(st, 3, ent), 0);
+		memset(&rp, 0, sizeof(rp));
+		CHECK_EQ(store_replies(st, 3, reply_cb, &rp), 0);
+		CHECK_EQ(rp.n, 1);
+		amana_buf_reset(&b);
+		CHECK_EQ(store_inclusion_proof(st, 0, 40, &b), 0);
+		store_close(st);
+	} else {
+		CHECK(0);
+	}
+	amana_buf_free(&b);
+	amana_buf_free(&saved);
+	rm_store(dir);
+}
+
+int
+main(void)
+{
+	struct signer sg;
+	char base[4096];
+	const char *b = getenv("AMANA_BUILD");
+
+	test_begin("store");
+	if (sodium_init() < 0)
+		return 1;
+	(void)snprintf(base, sizeof(base), "%s/test-tmp",
+	    b != NULL ? b : ".");
+	(void)mkdir(base, 0700);
+	memset(&sg, 0, sizeof(sg));
+	if (note_signer_generate(ORIGIN, &sg.s) != 0)
+		return 1;
+	note_signer_verifier(sg.s, &sg.v);
+	test_append(&sg);
+	test_full(&sg);
+	test_corrupt(&sg);
+	note_signer_free(sg.s);
+	return test_done();
+}
