@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# Integration test of amana-relay: the real relay with real TLS and LMDB on
+# 127.0.0.1 (random free ports, a temporary data folder), driven by curl and
+# tests/relay_client. $1: build dir, $2: source dir.
+set -euo pipefail
+
+B=$(cd "$1" && pwd)
+RELAY=$B/relay/amana-relay
+CL=$B/tests/relay_client
+T=$(mktemp -d)
+D=$T/data
+LOG=$T/relay.out
+PID=""
+FAILS=0
+CHECKS=0
+
+cleanup() {
+	if [ -n "$PID" ]; then kill -9 "$PID" 2>/dev/null || true; fi
+	jobs -p | xargs -r kill -9 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { CHECKS=$((CHECKS + 1)); }
+bad() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+check() { if eval "$1"; then ok; else bad "$2"; fi; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+PORT=$(free_port)
+APORT=$(free_port)
+URL=https://127.0.0.1:$PORT
+CURL=(curl -sS --max-time 10 --cacert "$D/tls/cert.pem")
+
+cat > "$T/relay.conf" <<EOF
+# test settings
+admin = 127.0.0.1:$APORT
+timeout = 3
+max_connections = 200
+rate_per_minute = 600000
+rate_burst = 100000
+max_body_bytes = 1048576
+EOF
+
+start() {
+	"$RELAY" --config "$T/relay.conf" --data "$D" \
+	    --listen "127.0.0.1:$PORT" "$@" >>"$LOG" 2>&1 &
+	PID=$!
+	for _ in $(seq 1 100); do
+		if curl -s --max-time 1 "http://127.0.0.1:$APORT/healthz" \
+		    >/dev/null 2>&1; then return 0; fi
+		sleep 0.05
+	done
+	echo "relay did not start" >&2
+	cat "$LOG" >&2
+	exit 1
+}
+stop() {
+	kill -TERM "$PID"
+	local rc=0
+	wait "$PID" || rc=$?
+	PID=""
+	return $rc
+}
+# status METHOD PATH [curl args...]: prints the HTTP status; body in $T/body
+status() {
+	local m=$1 p=$2
+	shift 2
+	"${CURL[@]}" -o "$T/body" -w '%{http_code}' -X "$m" "$@" "$URL$p" \
+	    2>/dev/null || true
+}
+one_line_body() { [ -s "$T/body" ] && [ "$(wc -l <"$T/body")" -eq 1 ]; }
+expect() {	# expect CODE METHOD PATH [curl args...]
+	local want=$1 got
+	shift
+	got=$(status "$@")
+	if [ "$got" = "$want" ]; then ok; else
+		bad "$1 $2: want $want, got $got ($(head -c 200 "$T/body" 2>/dev/null))"
+	fi
+}
+expect_4xx_line() {	# a 4xx with a one-line body
+	local got
+	got=$(status "$@")
+	if [[ $got == 4?? ]] && one_line_body; then ok; else
+		bad "hostile $1 $2: got $got ($(head -c 200 "$T/body" 2>/dev/null))"
+	fi
+}
+tree_size() {
+	"${CURL[@]}" "$URL/checkpoint" | sed -n 2p
+}
+
+# --- command line -----------------------------------------------------------
+check '"$RELAY" --help | grep -q "usage: amana-relay"' "--help"
+rc=0
+"$RELAY" --bogus 2>"$T/err" || rc=$?
+check '[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ]' "unknown flag: exit 2, one line"
+
+# --- first start ------------------------------------------------------------
+start
+check '[ "$(stat -c %a "$D")" = 700 ]' "data folder mode 0700"
+check '[ "$(stat -c %a "$D/relay.key")" = 600 ]' "relay.key mode 0600"
+check '[ -s "$D/relay.vkey" ] && [ -s "$D/tls/cert.pem" ]' "vkey and cert"
+check '[ "$(stat -c %a "$D/tls/key.pem")" = 600 ]' "TLS key mode 0600"
+check 'openssl x509 -in "$D/tls/cert.pem" -noout -text | grep -q "IP Address:127.0.0.1"' "SAN 127.0.0.1"
+check 'openssl x509 -in "$D/tls/cert.pem" -noout -text | grep -q "DNS:localhost"' "SAN localhost"
+check 'openssl x509 -in "$D/tls/cert.pem" -noout -text | grep -q "prime256v1"' "ECDSA P-256"
+check '"${CURL[@]}" --tlsv1.3 "$URL/checkpoint" >/dev/null' "TLS 1.3"
+check '! "${CURL[@]}" --tls-max 1.1 "$URL/checkpoint" >/dev/null 2>&1' "no TLS 1.1"
+check '"${CURL[@]}" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/checkpoint" >/dev/null' "name localhost"
+KEYSUM=$(sha256sum "$D/relay.key" "$D/tls/cert.pem")
+
+# --- read side ---------------------------------------------------------------
+expect 200 GET /checkpoint
+check 'head -1 "$T/body" | grep -qx "amana.local/log"' "checkpoint origin"
+check '"${CURL[@]}" -D - -o /dev/null "$URL/checkpoint" | grep -qi "^cache-control: no-cache"' "checkpoint no-cache"
+check '[ "$(curl -s "http://127.0.0.1:$APORT/healthz")" = ok ]' "healthz"
+check 'curl -s "http://127.0.0.1:$APORT/metrics" | grep -q "^amana_requests_total "' "metrics"
+check 'curl -s "http://127.0.0.1:$APORT/metrics" | grep -q "amana_commit_seconds_bucket"' "histogram"
+mkdir -p "$T/log0"
+"${CURL[@]}" -o "$T/log0/checkpoint" "$URL/checkpoint"
+check '[ "$("$CL" verifylog "$D/relay.vkey" "$T/log0")" = 0 ]' "empty log verifies"
+expect 200 GET /v1/roster
+expect 404 GET /tile/0/000
+expect 404 GET /tile/entries/000
+expect 404 GET /nothing
+expect 405 DELETE /checkpoint
+expect 405 PUT /v1/alerts
+expect 404 GET /v1/alerts/abc/replies
+
+# --- without an authority key, writes are refused clearly ---------------------
+"$CL" keygen ngo.test "$T/ngo"
+"$CL" keygen inv.test "$T/inv"
+"$CL" envelope "$T/ngo.key" "$T/a1.env" 4096 1
+expect 503 POST /v1/alerts --data-binary "@$T/a1.env"
+check 'grep -q authority "$T/body"' "503 names the missing authority"
+mapfile -t H < <("$CL" sign "$T/inv.key" GET "/v1/alerts?from=0&limit=5")
+expect 503 GET "/v1/alerts?from=0&limit=5" -H "${H[0]}" -H "${H[1]}" -H "${H[2]}" -H "${H[3]}"
+expect 503 POST /v1/roster --data-binary "@$T/a1.env"
+stop
+check '[ "$(sha256sum "$D/relay.key" "$D/tls/cert.pem")" = "$KEYSUM" ]' "keys unchanged (pre-restart)"
+
+# --- with an authority key ----------------------------------------------------
+"$CL" keygen authority.test "$T/auth"
+start --authority "$T/auth.vkey"
+check '[ "$(sha256sum "$D/relay.key" "$D/tls/cert.pem")" = "$KEYSUM" ]' "later start reuses keys"
+SIZE0=$(tree_size)
+
+# Hostile input: each a 4xx with a one-line body, the relay stays up, the
+# log does not change.
+head -c 5000 /dev/urandom >"$T/random.bin"
+expect_4xx_line POST /v1/alerts --data-binary "@$T/random.bin"	# random
+expect_4xx_line POST /v1/alerts -H "Content-Type: application/octet-stream" --data-binary ""	# empty
+head -c 3000 "$T/a1.env" >"$T/trunc.env"
+expect_4xx_line POST /v1/alerts --data-binary "@$T/trunc.env"	# truncated
+python3 - "$T/a1.env" "$T/flip.env" "$T/flipsig.env" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+h = bytearray(b); h[3] ^= 0x01; open(sys.argv[2], 'wb').write(h)
+s = bytearray(b); s[-5] ^= 0x10; open(sys.argv[3], 'wb').write(s)
+EOF
+expect_4xx_line POST /v1/alerts --data-binary "@$T/flip.env"	# bit-flip header
+expect_4xx_line POST /v1/alerts --data-binary "@$T/flipsig.env"	# bit-flip sig
+expect_4xx_line POST /v1/alerts --data-binary "@$T/a1.env"	# unknown NGO
+check 'grep -q "not accredited" "$T/body"' "403 says not accredited"
+expect_4xx_line GET /tile/0/1234	# bad tile index
+expect_4xx_line GET /tile/64/000	# bad level
+expect_4xx_line GET /tile/0/x001/000	# beyond the tree
+expect_4xx_line GET /tile/0/000.p/0	# bad width
+expect_4xx_line GET /tile/../relay.key --path-as-is	# ..
+expect_4xx_line GET /v1/../../etc/passwd --path-as-is	# ..
+expect_4xx_line GET "/tile/%2e%2e/relay.key" --path-as-is	# encoded ..
+expect_4xx_line GET "/v1/alerts?from=0"	# unsigned
+mapfile -t H < <("$CL" sign "$T/inv.key" GET "/v1/alerts?from=0&limit=5")
+expect_4xx_line GET "/v1/alerts?from=0&limit=5" -H "${H[0]}" -H "${H[1]}" -H "${H[2]}" -H "${H[3]}"	# unknown key
+expect_4xx_line GET "/v1/alerts?from=0&limit=6" -H "${H[0]}" -H "${H[1]}" -H "${H[2]}" -H "${H[3]}"	# wrong path
+expect_4xx_line GET "/v1/alerts?from=0&limit=5" -H "${H[0]}" -H "Amana-Time: 01" -H "${H[2]}" -H "${H[3]}"	# bad time
+expect_4xx_line GET "/v1/alerts?from=x"	# bad query
+expect_4xx_line GET "/checkpoint?x=1"	# query where none
+expect_4xx_line POST /v1/roster --data-binary "@$T/random.bin"	# bad roster
+expect_4xx_line POST /v1/alerts/0/replies --data-binary "@$T/a1.env"	# wrong kind
+expect_4xx_line PATCH /v1/roster	# method
+# Huge Content-Length: refused before any body is read.
+got=$("${CURL[@]}" -o "$T/body" -w '%{http_code}' -X POST -H "Content-Length: 999999999999" --data-binary "x" "$URL/v1/alerts" 2>/dev/null || true)
+check '[[ $got == 4?? ]] && [ -s "$T/body" ]' "huge Content-Length: $got"
+# Lying Content-Length (shorter than the body): a truncated envelope.
+got=$("${CURL[@]}" -o "$T/body" -w '%{http_code}' -X POST -H "Content-Length: 100" --data-binary "@$T/a1.env" "$URL/v1/alerts" 2>/dev/null || true)
+check '[[ $got == 4?? ]] && [ -s "$T/body" ]' "lying Content-Length: $got"
+# Oversized headers.
+BIG=$(head -c 30000 /dev/zero | tr '\0' a)
+got=$("${CURL[@]}" -o "$T/body" -w '%{http_code}' -H "X-Big: $BIG" "$URL/checkpoint" 2>/dev/null || true)
+check '[[ $got == 4?? ]] && [ -s "$T/body" ]' "oversized headers: $got"
+# Slowloris: 60 TLS connections that never finish their headers; others
+# are still served, and the relay closes them after its timeout.
+SLOW=()
+for _ in $(seq 1 60); do
+	( (printf 'GET /checkpoint HTTP/1.1\r\nHost: x\r\n'; sleep 8) |
+	    timeout 10 openssl s_client -quiet -connect "127.0.0.1:$PORT" \
+	    >/dev/null 2>&1 || true) &
+	SLOW+=($!)
+done
+sleep 1
+expect 200 GET /checkpoint
+check 'curl -s "http://127.0.0.1:$APORT/metrics" | grep -q "^amana_connections [0-9]"' "connections gauge"
+sleep 4
+OPEN=$(curl -s "http://127.0.0.1:$APORT/metrics" | sed -n 's/^amana_connections //p')
+check '[ "${OPEN:-99}" -le 2 ]' "slow connections closed after the timeout (open: $OPEN)"
+wait "${SLOW[@]}" 2>/dev/null || true
+check 'kill -0 $PID' "relay still up after hostile input"
+check '[ "$(tree_size)" = "$SIZE0" ]' "log unchanged by hostile input"
+
+# --- roster, alerts, receipts, replies ----------------------------------------
+sign_hdrs() {	# sign_hdrs KEY METHOD PATH [BODY]: fills SH with -H args
+	local l
+	SH=()
+	while IFS= read -r l; do SH+=(-H "$l"); done < <("$CL" sign "$@")
+}
+"$CL" keygen ngo2.test "$T/ngo2"
+"$CL" keygen ngo3.test "$T/ngo3"
+"$CL" keygen other.test "$T/other"
+"$CL" roster "$T/auth.key" accreditation "$T/ngo.vkey" "NGO One" 30 "$T/acc.note"
+"$CL" roster "$T/auth.key" accreditation "$T/ngo2.vkey" "NGO Two" 30 "$T/acc2.note"
+"$CL" roster "$T/auth.key" accreditation "$T/ngo3.vkey" "NGO Three" 1 "$T/acc3.note" -172800
+"$CL" roster "$T/auth.key" credential "$T/inv.vkey" "Investigator" 30 "$T/cred.note"
+"$CL" roster "$T/other.key" accreditation "$T/other.vkey" "Forged" 30 "$T/forged.note"
+"$CL" roster "$T/auth.key" accreditation "$T/ngo2.vkey" "NGO Two" 30 "$T/old2.note" -100
+expect 201 POST /v1/roster --data-binary "@$T/acc.note"
+expect 201 POST /v1/roster --data-binary "@$T/acc2.note"
+expect 201 POST /v1/roster --data-binary "@$T/acc3.note"
+expect 201 POST /v1/roster --data-binary "@$T/cred.note"
+expect 200 POST /v1/roster --data-binary "@$T/acc.note"	# idempotent
+expect 409 POST /v1/roster --data-binary "@$T/old2.note"	# stale
+expect 403 POST /v1/roster --data-binary "@$T/forged.note"	# not the authority
+expect 200 GET /v1/roster
+check '[ "$(stat -c %s "$T/body")" -gt 400 ]' "roster listed"
+
+expect 201 POST /v1/alerts --data-binary "@$T/a1.env"
+cp "$T/body" "$T/a1.receipt"
+IDX1=$("$CL" receipt "$D/relay.vkey" "$T/a1.receipt" "$T/a1.env" || echo none)
+check '[ "$IDX1" != none ]' "receipt verifies (index $IDX1)"
+check 'head -1 "$T/a1.receipt" | grep -qx "c2sp.org/tlog-proof@v1"' "tlog-proof receipt"
+expect 200 POST /v1/alerts --data-binary "@$T/a1.env"	# resubmission
+check '[ "$("$CL" receipt "$D/relay.vkey" "$T/body" "$T/a1.env")" = "$IDX1" ]' "resubmission: original index"
+"$CL" envelope "$T/ngo3.key" "$T/a3.env" 4096 3
+expect 403 POST /v1/alerts --data-binary "@$T/a3.env"	# expired
+check 'grep -q expired "$T/body"' "403 says expired"
+"$CL" envelope "$T/ngo.key" "$T/big.env" 2000000 4
+got=$(status POST /v1/alerts --data-binary "@$T/big.env")
+check '[ "$got" = 413 ]' "413 body too large ($got)"
+
+sign_hdrs "$T/inv.key" GET "/v1/alerts?from=0&limit=10"
+expect 200 GET "/v1/alerts?from=0&limit=10" "${SH[@]}"
+check '[ "$(stat -c %s "$T/body")" -eq $(( $(stat -c %s "$T/a1.env") + 16 )) ]' "one framed alert"
+check 'tail -c "$(stat -c %s "$T/a1.env")" "$T/body" | cmp -s - "$T/a1.env"' "fetched envelope intact"
+expect 401 GET "/v1/alerts?from=0&limit=10" "${SH[@]}"	# replay
+check 'grep -q replayed "$T/body"' "401 says replayed"
+sign_hdrs "$T/ngo.key" GET "/v1/alerts?from=0&limit=10"
+expect 403 GET "/v1/alerts?from=0&limit=10" "${SH[@]}"	# NGO, not investigator
+
+"$CL" envelope "$T/inv.key" "$T/r1.env" 1024 5 reply "$IDX1"
+expect 201 POST "/v1/alerts/$IDX1/replies" --data-binary "@$T/r1.env"
+"$CL" envelope "$T/inv.key" "$T/k1.env" 512 6 ack "$IDX1"
+expect 201 POST "/v1/alerts/$IDX1/replies" --data-binary "@$T/k1.env"
+"$CL" envelope "$T/ngo2.key" "$T/r2.env" 1024 7 reply "$IDX1"
+expect 403 POST "/v1/alerts/$IDX1/replies" --data-binary "@$T/r2.env"	# NGO cannot reply
+expect 400 POST "/v1/alerts/$((IDX1 + 1))/replies" --data-binary "@$T/r1.env"	# wrong ref
+"$CL" envelope "$T/inv.key" "$T/r9.env" 1024 9 reply 999999
+expect 404 POST "/v1/alerts/999999/replies" --data-binary "@$T/r9.env"
+sign_hdrs "$T/ngo.key" GET "/v1/alerts/$IDX1/replies"
+expect 200 GET "/v1/alerts/$IDX1/replies" "${SH[@]}"
+check '[ "$(stat -c %s "$T/body")" -eq $(( $(stat -c %s "$T/r1.env") + $(stat -c %s "$T/k1.env") + 32 )) ]' "NGO reads its two replies"
+sign_hdrs "$T/ngo2.key" GET "/v1/alerts/$IDX1/replies"
+expect 403 GET "/v1/alerts/$IDX1/replies" "${SH[@]}"	# another NGO
+"$CL" roster "$T/auth.key" revocation "$T/ngo2.vkey" "" 0 "$T/rev2.note" 10
+expect 201 POST /v1/roster --data-binary "@$T/rev2.note"
+expect 200 POST /v1/roster --data-binary "@$T/acc2.note"	# replayed grant: old receipt
+"$CL" envelope "$T/ngo2.key" "$T/a2.env" 4096 8
+expect 403 POST /v1/alerts --data-binary "@$T/a2.env"	# revoked
+check 'grep -q revoked "$T/body"' "403 says revoked"
+check 'curl -s "http://127.0.0.1:$APORT/metrics" | grep -q "^amana_logged_total{kind=\"alert\"} 1"' "metrics count alerts"
+SIZE0=$(tree_size)
+
+# --- anonymity: requests from 127.0.0.5 leave no trace ------------------------
+for _ in $(seq 1 5); do
+	curl -sS --max-time 5 --interface 127.0.0.5 --cacert "$D/tls/cert.pem" \
+	    "$URL/checkpoint" >/dev/null || true
+	curl -sS --max-time 5 --interface 127.0.0.5 --cacert "$D/tls/cert.pem" \
+	    -X POST --data-binary "@$T/random.bin" "$URL/v1/alerts" \
+	    >/dev/null || true
+done
+kill -HUP "$PID"
+sleep 0.3
+expect 200 GET /checkpoint
+"${CURL[@]}" -o "$T/ckpt.before" "$URL/checkpoint"
+check 'stop' "SIGTERM: exit 0"
+check '! grep -rqa "127\.0\.0\.5" "$D" "$LOG"' "no 127.0.0.5 in text"
+check '! grep -rqaP "\x7f\x00\x00\x05" "$D" "$LOG"' "no 127.0.0.5 in binary"
+check '! grep -rqaP "\x05\x00\x00\x7f" "$D" "$LOG"' "no 127.0.0.5 little-endian"
+
+# --- restart: the same log, consistent ------------------------------------------
+start --authority "$T/auth.vkey"
+mkdir -p "$T/log1"
+"${CURL[@]}" -o "$T/log1/checkpoint" "$URL/checkpoint"
+for p in $("$CL" tiles "$T/log1/checkpoint"); do
+	mkdir -p "$T/log1/$(dirname "$p")"
+	"${CURL[@]}" -o "$T/log1/$p" "$URL/$p"
+done
+check '"$CL" verifylog "$D/relay.vkey" "$T/log1" "$T/ckpt.before" >/dev/null' "log consistent across restart"
+check 'stop' "SIGTERM: exit 0"
+
+
+# --- SIGKILL under load, 50 times: every receipt survives ----------------------
+mkdir -p "$T/load"
+N=0
+for c in $(seq 1 50); do
+	for k in 1 2 3 4 5 6; do
+		N=$((N + 1))
+		"$CL" envelope "$T/ngo.key" "$T/load/$N.env" 4096 $((1000 + N))
+	done
+done
+start --authority "$T/auth.vkey"
+N=0
+for c in $(seq 1 50); do
+	LP=()
+	for k in 1 2 3 4 5 6; do
+		N=$((N + 1))
+		( code=$("${CURL[@]}" -o "$T/load/$N.out" -w '%{http_code}' \
+		    --data-binary "@$T/load/$N.env" "$URL/v1/alerts" 2>/dev/null ||
+		    true)
+		  if [ "$code" = 201 ] || [ "$code" = 200 ]; then
+			mv "$T/load/$N.out" "$T/load/$N.receipt"
+		  fi ) &
+		LP+=($!)
+	done
+	sleep 0.0$((RANDOM % 9 + 1))
+	kill -9 "$PID"
+	wait "$PID" 2>/dev/null || true
+	PID=""
+	wait "${LP[@]}" 2>/dev/null || true
+	start --authority "$T/auth.vkey"
+done
+GOT=0
+LOST=0
+for f in "$T"/load/*.receipt; do
+	[ -e "$f" ] || continue
+	GOT=$((GOT + 1))
+	env=${f%.receipt}.env
+	i=$("$CL" receipt "$D/relay.vkey" "$f" "$env" 2>/dev/null || echo bad)
+	code=$(status POST /v1/alerts --data-binary "@$env")
+	j=$("$CL" receipt "$D/relay.vkey" "$T/body" "$env" 2>/dev/null || echo none)
+	if [ "$i" = bad ] || [ "$code" != 200 ] || [ "$i" != "$j" ]; then
+		LOST=$((LOST + 1))
+	fi
+done
+echo "kill -9 x50: $GOT receipts issued, $LOST missing after restart"
+check '[ "$GOT" -gt 0 ] && [ "$LOST" -eq 0 ]' "every receipt survives SIGKILL ($GOT receipts, $LOST lost)"
+mkdir -p "$T/log2"
+"${CURL[@]}" -o "$T/log2/checkpoint" "$URL/checkpoint"
+for p in $("$CL" tiles "$T/log2/checkpoint"); do
+	mkdir -p "$T/log2/$(dirname "$p")"
+	"${CURL[@]}" -o "$T/log2/$p" "$URL/$p"
+done
+check '"$CL" verifylog "$D/relay.vkey" "$T/log2" "$T/ckpt.before" >/dev/null' "log consistent after 50 SIGKILLs"
+check 'stop' "SIGTERM: exit 0"
+
+# --- per-key rate limit ----------------------------------------------------------
+sed -i -e 's/^rate_per_minute = .*/rate_per_minute = 1/' \
+    -e 's/^rate_burst = .*/rate_burst = 2/' "$T/relay.conf"
+start --authority "$T/auth.vkey"
+for s in 1 2 3; do "$CL" envelope "$T/ngo.key" "$T/rl$s.env" 4096 $((5000 + s)); done
+expect 201 POST /v1/alerts --data-binary "@$T/rl1.env"
+expect 201 POST /v1/alerts --data-binary "@$T/rl2.env"
+expect 429 POST /v1/alerts --data-binary "@$T/rl3.env"
+check '"${CURL[@]}" -D - -o /dev/null --data-binary "@$T/rl3.env" "$URL/v1/alerts" | grep -qi "^retry-after:"' "429 has Retry-After"
+check 'stop' "SIGTERM: exit 0"
+
+echo "relay_test: $CHECKS checks, $FAILS failed"
+[ "$FAILS" -eq 0 ]
