@@ -1,0 +1,147 @@
+/*
+ * cli_env: `amana envelope payload` and `amana receipt verify`, offline.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "amana_file.h"
+#include "cli.h"
+#include "cli_args.h"
+#include "cli_env.h"
+#include "cli_keys.h"
+#include "envelope.h"
+#include "receipt.h"
+
+int
+cli_read_envelope(const char *cmd, const char *path, struct amana_buf *b,
+    struct envelope_view *v)
+{
+	int err;
+
+	amana_buf_init(b, (size_t)ENVELOPE_MAX, 0);
+	if ((err = amana_file_read(path, b)) != 0) {
+		if (err == AMANA_ENOENT)
+			return cli_fail(cmd, "%s: no such file", path);
+		if (err == AMANA_ETOOBIG)
+			return cli_fail(cmd, "%s: too large for an envelope",
+			    path);
+		return cli_fail(cmd, "%s: %s", path, amana_strerror(err));
+	}
+	if ((err = envelope_parse(b->p, b->len, v)) != 0)
+		return cli_fail(cmd, "%s: not an Amana envelope (%s)", path,
+		    amana_strerror(err));
+	/* the header names its signer: the signature must be that key's */
+	if ((err = envelope_verify(v, v->hdr.signer)) != 0)
+		return cli_fail(cmd, "%s: the envelope's signature does not "
+		    "verify", path);
+	return CLI_OK;
+}
+
+int
+cli_cmd_envelope(int argc, char **argv)
+{
+	struct envelope_view v;
+	struct amana_buf b;
+	struct cli_args a;
+	int ret = CLI_USAGE;
+
+	amana_buf_init(&b, 0, 0);
+	if (cli_args_parse("envelope", argc, argv, NULL, 0, &a) != 0)
+		goto out;
+	if (a.npos != 2 || strcmp(a.pos[0], "payload") != 0) {
+		ret = cli_usage("envelope", "expected: payload ENVELOPE");
+		goto out;
+	}
+	if ((ret = cli_read_envelope("envelope", a.pos[1], &b, &v)) != CLI_OK)
+		goto out;
+	if (isatty(STDOUT_FILENO)) {
+		ret = cli_fail("envelope", "refusing to write binary output "
+		    "to a terminal; redirect stdout to a file");
+		goto out;
+	}
+	if (cli_stdout_write(v.payload, (size_t)v.hdr.payload_len) != 0) {
+		ret = cli_fail("envelope", "cannot write the output");
+		goto out;
+	}
+	ret = CLI_OK;
+out:
+	amana_buf_free(&b);
+	return ret;
+}
+
+int
+cli_check_receipt(const char *cmd, const char *what, const uint8_t *p,
+    size_t len, const struct note_verifier *log_key, const uint8_t *env,
+    size_t env_len, struct receipt_view *out)
+{
+	int err;
+
+	switch ((err = receipt_verify(p, len, log_key, env, env_len, out))) {
+	case 0:
+		return CLI_OK;
+	case AMANA_EBADSIG:
+		return cli_fail(cmd, "%s: the checkpoint is not signed by the "
+		    "log key %s", what, log_key->name);
+	case AMANA_EPROOF:
+		return cli_fail(cmd, "%s: the inclusion proof does not verify",
+		    what);
+	case AMANA_ENOMATCH:
+		return cli_fail(cmd, "%s: the receipt is for another envelope",
+		    what);
+	default:
+		return cli_fail(cmd, "%s: not a valid receipt (%s)", what,
+		    amana_strerror(err));
+	}
+}
+
+int
+cli_cmd_receipt(int argc, char **argv)
+{
+	struct cli_opt opts[] = {
+		{ "log-key", 0, 1, 0, 0, NULL },
+	};
+	const size_t nopts = sizeof(opts) / sizeof(opts[0]);
+	struct receipt_view rv;
+	struct note_verifier lk;
+	struct envelope_view v;
+	struct amana_buf rb, eb;
+	struct cli_args a;
+	const char *lkpath;
+	int ret = CLI_USAGE, err;
+
+	amana_buf_init(&rb, RECEIPT_MAX_LEN, 0);
+	amana_buf_init(&eb, 0, 0);
+	if (cli_args_parse("receipt", argc, argv, opts, nopts, &a) != 0)
+		goto out;
+	if (a.npos < 2 || a.npos > 3 || strcmp(a.pos[0], "verify") != 0) {
+		ret = cli_usage("receipt", "expected: verify --log-key VKEYFILE "
+		    "RECEIPT [ENVELOPE]");
+		goto out;
+	}
+	if ((lkpath = cli_opt_get(opts, nopts, "log-key")) == NULL) {
+		ret = cli_usage("receipt", "missing --log-key VKEYFILE");
+		goto out;
+	}
+	if ((ret = cli_load_verifier("receipt", lkpath, &lk)) != CLI_OK)
+		goto out;
+	if ((err = amana_file_read(a.pos[1], &rb)) != 0) {
+		ret = cli_fail("receipt", "%s: %s", a.pos[1], err ==
+		    AMANA_ENOENT ? "no such file" : amana_strerror(err));
+		goto out;
+	}
+	if (a.npos == 3 && (ret = cli_read_envelope("receipt", a.pos[2], &eb,
+	    &v)) != CLI_OK)
+		goto out;
+	if ((ret = cli_check_receipt("receipt", a.pos[1], rb.p, rb.len, &lk,
+	    a.npos == 3 ? eb.p : NULL, a.npos == 3 ? eb.len : 0, &rv)) !=
+	    CLI_OK)
+		goto out;
+	printf("%llu\n", (unsigned long long)rv.index);
+	ret = CLI_OK;
+out:
+	amana_buf_free(&rb);
+	amana_buf_free(&eb);
+	cli_args_free(opts, nopts);
+	return ret;
+}

@@ -1,0 +1,46 @@
+/*
+ * cli_env: envelope and receipt helpers shared by the subcommands. Each
+ * prints its own one-line error and returns CLI_OK or CLI_FAIL.
+ */
+#ifndef CLI_ENV_H
+#define CLI_ENV_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "amana_buf.h"
+#include "envelope.h"
+#include "note.h"
+#include "receipt.h"
+
+/*
+ * cli_read_envelope: reads path (at most ENVELOPE_MAX bytes) into b
+ * (initialised here; the caller frees it even on failure), parses it
+ * strictly into *v (pointers into b) and checks its signature against
+ * the signer key its header names.
+ */
+int	cli_read_envelope(const char *cmd, const char *path,
+	    struct amana_buf *b, struct envelope_view *v);
+/*
+ * cli_check_receipt: receipt_verify with a one-line error naming what.
+ * env may be NULL (env_len 0). *out filled on success.
+ */
+int	cli_check_receipt(const char *cmd, const char *what, const uint8_t *p,
+	    size_t len, const struct note_verifier *log_key,
+	    const uint8_t *env, size_t env_len, struct receipt_view *out);
+
+/*
+ * cli_log_key_path: the log key file: opt, else relay.vkey beside the file
+ * beside (e.g. the user's key), which must exist (else CLI_USAGE).
+ * buf holds the derived path; *out points to opt or buf.
+ */
+int	cli_log_key_path(const char *cmd, const char *opt, const char *beside,
+	    char *buf, size_t buf_size, const char **out);
+struct cli_tlog;
+/*
+ * cli_check_in_log: envelope p[0..len) is log entry index of the verified
+ * log t, of entry kind kind (LOGENTRY_*), and its signature verifies.
+ */
+int	cli_check_in_log(const char *cmd, const struct cli_tlog *t,
+	    uint64_t index, int kind, const uint8_t *p, size_t len);
+
+#endif
