@@ -707,7 +707,7 @@ test_roundtrip(void)
 	struct amana_buf pt, ct, out;
 	uint8_t		 hash[32], want[32];
 	uint64_t	 plen;
-	size_t		 i, k, released;
+	size_t		 i, k, released = 0;
 	struct age_dec_keys keys;
 
 	amana_buf_init(&pt, 1 << 20, 0);

@@ -336,7 +336,7 @@ test_reference(struct note_signer *signer)
 	struct walk w;
 	char dir[4096], rel[64], text[32], *names;
 	const uint8_t *leaves[1000];
-	size_t lens[1000], body_len, k, j;
+	size_t lens[1000], body_len = 0, k, j;
 	uint8_t root[32], leaf[32];
 	uint64_t have = 0, size, i, step;
 	int ret, n;
