@@ -93,6 +93,18 @@ unwrap_file_key(uint8_t file_key[static AGE_FILE_KEY_LEN],
 	return 0;
 }
 
+/* The X25519 stanza's wrapping key: HKDF(shared, salt = share || pk). */
+static void
+x25519_wrap_key(uint8_t wrap[static 32], const uint8_t shared[static 32],
+    const uint8_t share[static 32], const uint8_t pk[static AGE_KEY_LEN])
+{
+	uint8_t	 salt[64];
+
+	memcpy(salt, share, 32);
+	memcpy(salt + 32, pk, 32);
+	age_hkdf(wrap, shared, 32, salt, sizeof(salt), X25519_LABEL);
+}
+
 static void
 header_mac(uint8_t mac[static 32], const uint8_t *file_key,
     const uint8_t *hdr, size_t hdr_len)
@@ -407,26 +419,40 @@ buf_b64(struct amana_buf *b, const uint8_t *p, size_t len)
 	return amana_buf_str(b, s);
 }
 
-/* Appends the MAC line to hdr, then the nonce, and writes both. */
+/*
+ * Allocates the encryptor, appends the MAC line to hdr (the version line
+ * and stanzas), then the nonce, and writes both to the sink. *out is set on
+ * success only.
+ */
 static int
-enc_start(struct age_enc *e, const uint8_t *file_key, struct amana_buf *hdr)
+enc_open(age_sink sink, void *ctx, const uint8_t *file_key,
+    struct amana_buf *hdr, struct age_enc **out)
 {
+	struct age_enc *e = NULL;
 	uint8_t	 mac[32], nonce[AGE_NONCE_LEN];
 	int	 ret;
 
-	if ((ret = amana_buf_str(hdr, "---")) != 0)
+	if ((ret = enc_alloc(sink, ctx, &e)) != 0)
 		return ret;
+	if ((ret = amana_buf_str(hdr, "---")) != 0)
+		goto out;
 	header_mac(mac, file_key, hdr->p, hdr->len);
 	if ((ret = amana_buf_u8(hdr, ' ')) != 0 ||
 	    (ret = buf_b64(hdr, mac, sizeof(mac))) != 0 ||
 	    (ret = amana_buf_u8(hdr, '\n')) != 0)
-		return ret;
+		goto out;
 	randombytes_buf(nonce, sizeof(nonce));
 	if ((ret = amana_buf_append(hdr, nonce, sizeof(nonce))) != 0)
-		return ret;
+		goto out;
 	age_hkdf(e->key, file_key, AGE_FILE_KEY_LEN, nonce, sizeof(nonce),
 	    "payload");
-	return e->sink(e->ctx, hdr->p, hdr->len);
+	if ((ret = e->sink(e->ctx, hdr->p, hdr->len)) != 0)
+		goto out;
+	*out = e;
+	e = NULL;
+out:
+	age_enc_free(e);
+	return ret;
 }
 
 static int
@@ -434,7 +460,7 @@ x25519_stanza(struct amana_buf *hdr, const uint8_t pk[static AGE_KEY_LEN],
     const uint8_t *file_key)
 {
 	uint8_t	*esk = NULL, *shared = NULL, *wrap = NULL;
-	uint8_t	 share[32], salt[64], body[WRAPPED_LEN];
+	uint8_t	 share[32], body[WRAPPED_LEN];
 	int	 ret = AMANA_ENOMEM;
 
 	if ((esk = sodium_malloc(32)) == NULL ||
@@ -446,9 +472,7 @@ x25519_stanza(struct amana_buf *hdr, const uint8_t pk[static AGE_KEY_LEN],
 	if (crypto_scalarmult_base(share, esk) != 0 ||
 	    crypto_scalarmult(shared, esk, pk) != 0)
 		goto out;
-	memcpy(salt, share, 32);
-	memcpy(salt + 32, pk, 32);
-	age_hkdf(wrap, shared, 32, salt, sizeof(salt), X25519_LABEL);
+	x25519_wrap_key(wrap, shared, share, pk);
 	wrap_file_key(body, file_key, wrap);
 	if ((ret = amana_buf_str(hdr, "-> X25519 ")) != 0 ||
 	    (ret = buf_b64(hdr, share, sizeof(share))) != 0 ||
@@ -467,19 +491,15 @@ int
 age_enc_new_x25519(const uint8_t (*pks)[AGE_KEY_LEN], size_t n,
     age_sink sink, void *ctx, struct age_enc **out)
 {
-	struct age_enc	*e = NULL;
 	struct amana_buf hdr;
 	uint8_t		*file_key = NULL;
 	size_t		 i;
-	int		 ret;
+	int		 ret = AMANA_ENOMEM;
 
 	amana_buf_init(&hdr, AGE_HEADER_MAX, 0);
 	if (pks == NULL || n == 0 || n > AGE_RECIPIENTS_MAX || sink == NULL ||
 	    out == NULL)
 		return AMANA_EINVAL;
-	if ((ret = enc_alloc(sink, ctx, &e)) != 0)
-		return ret;
-	ret = AMANA_ENOMEM;
 	if ((file_key = sodium_malloc(AGE_FILE_KEY_LEN)) == NULL)
 		goto out;
 	randombytes_buf(file_key, AGE_FILE_KEY_LEN);
@@ -488,14 +508,10 @@ age_enc_new_x25519(const uint8_t (*pks)[AGE_KEY_LEN], size_t n,
 	for (i = 0; i < n; i++)
 		if ((ret = x25519_stanza(&hdr, pks[i], file_key)) != 0)
 			goto out;
-	if ((ret = enc_start(e, file_key, &hdr)) != 0)
-		goto out;
-	*out = e;
-	e = NULL;
+	ret = enc_open(sink, ctx, file_key, &hdr, out);
 out:
 	sodium_free(file_key);
 	amana_buf_free(&hdr);
-	age_enc_free(e);
 	return ret;
 }
 
@@ -517,11 +533,10 @@ int
 age_enc_new_scrypt(const uint8_t *pass, size_t pass_len, int log_n,
     age_sink sink, void *ctx, struct age_enc **out)
 {
-	struct age_enc	*e = NULL;
 	struct amana_buf hdr;
 	uint8_t		*file_key = NULL, *wrap = NULL;
 	uint8_t		 salt[AGE_SCRYPT_SALT_LEN], body[WRAPPED_LEN];
-	int		 ret;
+	int		 ret = AMANA_ENOMEM;
 
 	amana_buf_init(&hdr, AGE_HEADER_MAX, 0);
 	if (log_n == 0)
@@ -530,9 +545,6 @@ age_enc_new_scrypt(const uint8_t *pass, size_t pass_len, int log_n,
 	    log_n < 1 || log_n > AGE_SCRYPT_LOG_N_MAX || sink == NULL ||
 	    out == NULL)
 		return AMANA_EINVAL;
-	if ((ret = enc_alloc(sink, ctx, &e)) != 0)
-		return ret;
-	ret = AMANA_ENOMEM;
 	if ((file_key = sodium_malloc(AGE_FILE_KEY_LEN)) == NULL ||
 	    (wrap = sodium_malloc(32)) == NULL)
 		goto out;
@@ -548,15 +560,11 @@ age_enc_new_scrypt(const uint8_t *pass, size_t pass_len, int log_n,
 	    (ret = buf_b64(&hdr, body, sizeof(body))) != 0 ||
 	    (ret = amana_buf_u8(&hdr, '\n')) != 0)
 		goto out;
-	if ((ret = enc_start(e, file_key, &hdr)) != 0)
-		goto out;
-	*out = e;
-	e = NULL;
+	ret = enc_open(sink, ctx, file_key, &hdr, out);
 out:
 	sodium_free(file_key);
 	sodium_free(wrap);
 	amana_buf_free(&hdr);
-	age_enc_free(e);
 	return ret;
 }
 
@@ -739,7 +747,7 @@ x25519_unwrap(const struct age_identity *id, const struct age_header *h,
     const struct age_stanza *s, uint8_t *file_key)
 {
 	uint8_t	*shared = NULL, *wrap = NULL;
-	uint8_t	 share[32], salt[64];
+	uint8_t	 share[32];
 	int	 ret = AMANA_EHEADER;
 
 	if (s->n_args != 2 || arg_b64(s, 1, share, sizeof(share)) != 0 ||
@@ -752,9 +760,7 @@ x25519_unwrap(const struct age_identity *id, const struct age_header *h,
 	ret = AMANA_EHEADER;
 	if (crypto_scalarmult(shared, id->sk, share) != 0)
 		goto out;		/* all-zero shared secret */
-	memcpy(salt, share, 32);
-	memcpy(salt + 32, id->pk, 32);
-	age_hkdf(wrap, shared, 32, salt, sizeof(salt), X25519_LABEL);
+	x25519_wrap_key(wrap, shared, share, id->pk);
 	ret = unwrap_file_key(file_key, h->bodies + s->body_off, wrap);
 out:
 	sodium_free(shared);
@@ -766,20 +772,15 @@ static int
 parse_log_n(const struct age_stanza *s, int max, int *out)
 {
 	const uint8_t	*a;
-	size_t		 alen, i;
-	int		 v = 0;
+	size_t		 alen;
+	uint64_t	 v = 0;
 
-	if (age_stanza_arg(s, 2, &a, &alen) != 0 || alen == 0 || alen > 2 ||
-	    a[0] < '1' || a[0] > '9')
+	/* 1 or 2 canonical digits, not 0. */
+	if (age_stanza_arg(s, 2, &a, &alen) != 0 || alen > 2 ||
+	    amana_dec_u64_parse(a, alen, &v) != 0 || v == 0 ||
+	    v > (uint64_t)max)
 		return AMANA_EHEADER;
-	for (i = 0; i < alen; i++) {
-		if (a[i] < '0' || a[i] > '9')
-			return AMANA_EHEADER;
-		v = v * 10 + (a[i] - '0');
-	}
-	if (v > max)
-		return AMANA_EHEADER;
-	*out = v;
+	*out = (int)v;
 	return 0;
 }
 

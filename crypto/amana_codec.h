@@ -1,8 +1,8 @@
 /*
  * amana_codec: strict, canonical base64 (RFC 4648 standard alphabet) and
- * lowercase hex, plus SHA-256 through OpenSSL's libcrypto.
- * Decoders reject any non-alphabet byte, whitespace, wrong padding and
- * non-zero unused bits (non-canonical encodings). Any thread.
+ * lowercase hex, canonical decimal uint64, plus SHA-256 through OpenSSL's
+ * libcrypto. Decoders reject any non-alphabet byte, whitespace, wrong
+ * padding and non-zero unused bits (non-canonical encodings). Any thread.
  */
 #ifndef AMANA_CODEC_H
 #define AMANA_CODEC_H
@@ -11,6 +11,7 @@
 #include "amana_err.h"
 
 #define AMANA_SHA256_LEN 32
+#define AMANA_DEC_U64_MAX_LEN 20	/* digits of UINT64_MAX */
 
 /* Characters needed to encode n bytes (no NUL): padded or not. */
 size_t	amana_b64_len(size_t n, int pad);
@@ -34,6 +35,22 @@ int	amana_hex_encode(char *out, size_t out_size, const uint8_t *in,
 /* Exactly 2 * out_len hex digits (either case): AMANA_EPARSE otherwise. */
 int	amana_hex_decode(uint8_t *out, size_t out_len, const char *in,
 	    size_t in_len) AMANA_WUR;
+
+/*
+ * Parses p[0..len) as a canonical decimal uint64: "0" or [1-9][0-9]*, no
+ * sign, no space, at most AMANA_DEC_U64_MAX_LEN digits, no overflow. p is
+ * borrowed; *out is written on success only. Returns 0 or AMANA_EPARSE.
+ */
+int	amana_dec_u64_parse(const uint8_t *p, size_t len, uint64_t *out)
+	    AMANA_WUR;
+/*
+ * Writes v in canonical decimal, NUL-terminated, into out[0..out_size);
+ * out_size > AMANA_DEC_U64_MAX_LEN always suffices. *out_len (may be NULL)
+ * gets the number of digits. Returns 0 or AMANA_ERANGE (out too small:
+ * out is then left as an empty string if out_size > 0).
+ */
+int	amana_dec_u64_format(char *out, size_t out_size, uint64_t v,
+	    size_t *out_len) AMANA_WUR;
 
 /* One-shot SHA-256 of p[0..len). */
 void	amana_sha256(uint8_t out[static AMANA_SHA256_LEN], const void *p,

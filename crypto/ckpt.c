@@ -9,26 +9,6 @@
 
 #define ROOT_B64_LEN	44	/* padded base64 of 32 bytes */
 
-/* Longest decimal uint64: 20 digits. */
-static int
-dec_u64_parse(const uint8_t *p, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 20 || (len > 1 && p[0] == '0'))
-		return AMANA_EPARSE;
-	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return AMANA_EPARSE;
-		if (v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
-			return AMANA_EPARSE;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 static int
 origin_valid(const uint8_t *p, size_t len)
 {
@@ -95,7 +75,7 @@ ckpt_parse(const uint8_t *p, size_t len, struct ckpt *out)
 	memcpy(c.origin, line, line_len);
 	c.origin[line_len] = '\0';
 	if (amana_cur_line(&cur, &line, &line_len) != 0 ||
-	    dec_u64_parse(line, line_len, &c.size) != 0)
+	    amana_dec_u64_parse(line, line_len, &c.size) != 0)
 		return AMANA_EPARSE;
 	if (amana_cur_line(&cur, &line, &line_len) != 0 ||
 	    line_len != ROOT_B64_LEN ||

@@ -13,23 +13,16 @@
 static const char header[] = "c2sp.org/tlog-proof@v1";
 #define HASH_B64_LEN	44
 
+/* Appends pfx, s and a newline. */
 static int
-dec_u64_parse(const uint8_t *p, size_t len, uint64_t *out)
+put_line(struct amana_buf *out, const char *pfx, const char *s)
 {
-	uint64_t v = 0;
-	size_t i;
+	int ret;
 
-	if (len == 0 || len > 20 || (len > 1 && p[0] == '0'))
-		return AMANA_EPARSE;
-	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return AMANA_EPARSE;
-		if (v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
-			return AMANA_EPARSE;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	*out = v;
-	return 0;
+	if ((ret = amana_buf_str(out, pfx)) != 0 ||
+	    (ret = amana_buf_str(out, s)) != 0)
+		return ret;
+	return amana_buf_u8(out, '\n');
 }
 
 int
@@ -38,7 +31,8 @@ receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
     const uint8_t *signed_ckpt, size_t ckpt_len, struct amana_buf *out)
 {
 	char b64[(RECEIPT_EXTRA_MAX + 2) / 3 * 4 + 1];
-	size_t old_len = out->len, i;
+	char num[AMANA_DEC_U64_MAX_LEN + 1];
+	size_t old_len = out->len, i, num_len = 0;
 	int ret;
 
 	if ((extra == NULL && extra_len != 0) ||
@@ -48,21 +42,27 @@ receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
 	    signed_ckpt == NULL || ckpt_len == 0 ||
 	    ckpt_len > NOTE_MAX_LEN)
 		return AMANA_EINVAL;
-	if ((ret = amana_buf_printf(out, "%s\n", header)) != 0)
+	if ((ret = amana_dec_u64_format(num, sizeof(num), index,
+	    &num_len)) != 0)
+		return ret;
+	/* One allocation, for exactly the receipt (all terms bounded). */
+	if ((ret = amana_buf_reserve(out, sizeof(header) +
+	    (extra != NULL ? 7 + amana_b64_len(extra_len, 1) : 0) +
+	    7 + num_len + n * (HASH_B64_LEN + 1) + 1 + ckpt_len)) != 0 ||
+	    (ret = put_line(out, header, "")) != 0)
 		goto out;
 	if (extra != NULL) {
 		if ((ret = amana_b64_encode(b64, sizeof(b64), extra,
 		    extra_len, 1)) != 0 ||
-		    (ret = amana_buf_printf(out, "extra %s\n", b64)) != 0)
+		    (ret = put_line(out, "extra ", b64)) != 0)
 			goto out;
 	}
-	if ((ret = amana_buf_printf(out, "index %llu\n",
-	    (unsigned long long)index)) != 0)
+	if ((ret = put_line(out, "index ", num)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if ((ret = amana_b64_encode(b64, sizeof(b64), proof[i],
 		    MERKLE_HASH_LEN, 1)) != 0 ||
-		    (ret = amana_buf_printf(out, "%s\n", b64)) != 0)
+		    (ret = put_line(out, "", b64)) != 0)
 			goto out;
 	}
 	if ((ret = amana_buf_u8(out, '\n')) != 0 ||
@@ -111,7 +111,7 @@ receipt_parse(const uint8_t *p, size_t len, struct receipt_view *out)
 	}
 	if (line_len < sizeof(index_pfx) - 1 ||
 	    memcmp(line, index_pfx, sizeof(index_pfx) - 1) != 0 ||
-	    dec_u64_parse(line + sizeof(index_pfx) - 1,
+	    amana_dec_u64_parse(line + sizeof(index_pfx) - 1,
 	    line_len - (sizeof(index_pfx) - 1), &v->index) != 0)
 		goto out;
 	for (;;) {

@@ -140,27 +140,22 @@ reqsig_parse(struct reqsig *out, const char *key, size_t key_len,
     const char *sig, size_t sig_len)
 {
 	struct reqsig rs;
-	int64_t t = 0;
-	size_t i;
+	uint64_t t = 0;
 
 	if (key == NULL || time == NULL || nonce == NULL || sig == NULL)
 		return AMANA_EINVAL;
 	memset(&rs, 0, sizeof(rs));
-	if (time_len == 0 || time_len > REQSIG_TIME_MAX ||
-	    (time[0] == '0' && time_len > 1))
+	/* <= 12 digits: fits int64_t. */
+	if (time_len > REQSIG_TIME_MAX || amana_dec_u64_parse(
+	    (const uint8_t *)time, time_len, &t) != 0)
 		return AMANA_EPARSE;
-	for (i = 0; i < time_len; i++) {
-		if (time[i] < '0' || time[i] > '9')
-			return AMANA_EPARSE;
-		t = t * 10 + (time[i] - '0');	/* <= 12 digits: no overflow */
-	}
 	if (nonce_len != 24 || key_len != 44 || sig_len != 88)
 		return AMANA_EPARSE;
 	if (parse_b64(rs.pk, sizeof(rs.pk), key, key_len) != 0 ||
 	    parse_b64(rs.nonce, sizeof(rs.nonce), nonce, nonce_len) != 0 ||
 	    parse_b64(rs.sig, sizeof(rs.sig), sig, sig_len) != 0)
 		return AMANA_EPARSE;
-	rs.time = t;
+	rs.time = (int64_t)t;
 	memcpy(rs.time_text, time, time_len);
 	memcpy(rs.nonce_text, nonce, nonce_len);
 	*out = rs;

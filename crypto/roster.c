@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "amana_codec.h"
 #include "amana_cur.h"
 #include "record.h"
 #include "roster.h"
@@ -96,26 +97,6 @@ field(struct amana_cur *c, const char *word, const uint8_t **val,
 	return 0;
 }
 
-/* Canonical decimal u64: "0" or [1-9][0-9]*, no overflow. */
-static int
-number(const uint8_t *p, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 20 || (p[0] == '0' && len > 1))
-		return AMANA_EPARSE;
-	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return AMANA_EPARSE;
-		if (__builtin_mul_overflow(v, 10, &v) ||
-		    __builtin_add_overflow(v, (uint64_t)(p[i] - '0'), &v))
-			return AMANA_EPARSE;
-	}
-	*out = v;
-	return 0;
-}
-
 int
 roster_parse(const uint8_t *p, size_t len, struct roster_rec *out)
 {
@@ -153,10 +134,10 @@ roster_parse(const uint8_t *p, size_t len, struct roster_rec *out)
 		name_len = vl;
 	}
 	if (field(&c, "issued", &v, &vl) != 0 ||
-	    number(v, vl, &r.issued) != 0)
+	    amana_dec_u64_parse(v, vl, &r.issued) != 0)
 		return AMANA_EPARSE;
 	if (is_grant(r.kind) && (field(&c, "not-after", &v, &vl) != 0 ||
-	    number(v, vl, &r.not_after) != 0))
+	    amana_dec_u64_parse(v, vl, &r.not_after) != 0))
 		return AMANA_EPARSE;
 	if (amana_cur_done(&c) != 0 || !rec_ok(&r, name_len))
 		return AMANA_EPARSE;

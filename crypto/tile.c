@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "amana_codec.h"
 #include "tile.h"
 
 static const char tile_pfx[] = "tile/";
@@ -29,10 +30,8 @@ tile_path_format(int level, uint64_t n, unsigned width, int entries,
 	if (level < 0 || level > TILE_LEVEL_MAX || width > 255 ||
 	    (entries && level != 0) || n > n_max(level))
 		return AMANA_EINVAL;
-	r = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
-	if (r < 0 || (size_t)r >= sizeof(digits))
+	if (amana_dec_u64_format(digits, sizeof(digits), n, &nd) != 0)
 		return AMANA_EINVAL;
-	nd = (size_t)r;
 	/* Zero-pad to a multiple of 3, then split into groups. */
 	pad = (3 - nd % 3) % 3;
 	for (i = 0; i < pad + nd; i++) {
@@ -62,18 +61,16 @@ tile_path_format(int level, uint64_t n, unsigned width, int entries,
 static int
 small_dec(const char *p, size_t len, size_t *i, unsigned max, unsigned *out)
 {
-	unsigned v = 0;
-	size_t start = *i;
+	uint64_t v = 0;
+	size_t end = *i;
 
-	while (*i < len && p[*i] >= '0' && p[*i] <= '9') {
-		if (*i - start >= 3)
-			return AMANA_EPARSE;
-		v = v * 10 + (unsigned)(p[*i] - '0');
-		(*i)++;
-	}
-	if (*i == start || (*i - start > 1 && p[start] == '0') || v > max)
+	while (end < len && end - *i <= 3 && p[end] >= '0' && p[end] <= '9')
+		end++;
+	if (end - *i > 3 || amana_dec_u64_parse((const uint8_t *)p + *i,
+	    end - *i, &v) != 0 || v > max)
 		return AMANA_EPARSE;
-	*out = v;
+	*i = end;
+	*out = (unsigned)v;
 	return 0;
 }
 

@@ -19,8 +19,12 @@
 #include "store.h"
 #include "tlog.h"
 
-#define DEDUP_PREFIX	8	/* bytes of SHA-256 used as the dedup key */
+#define DEDUP_PREFIX	4	/* bytes of SHA-256 used as the dedup key */
 #define REPLY_KEY_LEN	12	/* alert u64 BE || seq u32 BE */
+/* Normal stores: a log value is the entry, a state byte, the record. */
+#define LOG_HDR_LEN	(LOGENTRY_LEN + 1)
+#define LOG_PURGED	0	/* record bytes deleted: header only */
+#define LOG_PRESENT	1
 #define MODE_NORMAL	0
 #define MODE_RAW	1
 
@@ -32,8 +36,8 @@ static const char META_CKPT[] = "checkpoint";	/* signed note */
 
 struct store {
 	MDB_env			*env;
-	MDB_dbi			 envelopes, entries, hashes, dedup, roster;
-	MDB_dbi			 replies, meta;
+	MDB_dbi			 log, hashes, dedup;
+	MDB_dbi			 roster, replies, meta;
 	int			 raw;
 	char			 origin[CKPT_ORIGIN_MAX + 1];
 	/* Writer only: memo of computed tree nodes for receipts. Complete
@@ -136,25 +140,64 @@ read_tree(struct store *st, MDB_txn *txn, struct tlog_frontier *f)
 	return 0;
 }
 
-/* Reads entry index; checks its length (and kind, for normal stores). */
+/*
+ * Reads the log value of index: *ent gets the entry bytes (checked: length,
+ * and for normal stores its decoding into *e, which may be NULL); rec (may
+ * be NULL; normal stores only) the record bytes, AMANA_ENOENT if purged.
+ */
+static int
+get_log(struct store *st, MDB_txn *txn, uint64_t index, MDB_val *ent,
+    struct logentry *e, MDB_val *rec)
+{
+	uint8_t kb[8];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	struct logentry tmp;
+	const uint8_t *p;
+	int ret;
+
+	be64(kb, index);
+	if ((ret = map_err(mdb_get(txn, st->log, &k, &v))) != 0)
+		return ret;
+	if (st->raw) {
+		if (v.mv_size < 1 || v.mv_size > STORE_RAW_ENTRY_MAX)
+			return AMANA_ECORRUPT;
+		*ent = v;
+		return rec != NULL ? AMANA_EINVAL : 0;
+	}
+	p = v.mv_data;
+	if (v.mv_size < LOG_HDR_LEN || p[LOGENTRY_LEN] > LOG_PRESENT ||
+	    (p[LOGENTRY_LEN] == LOG_PURGED && v.mv_size != LOG_HDR_LEN) ||
+	    logentry_decode(p, LOGENTRY_LEN, e != NULL ? e : &tmp) != 0)
+		return AMANA_ECORRUPT;
+	*ent = val(p, LOGENTRY_LEN);
+	if (rec == NULL)
+		return 0;
+	if (p[LOGENTRY_LEN] == LOG_PURGED)
+		return AMANA_ENOENT;
+	*rec = val(p + LOG_HDR_LEN, v.mv_size - LOG_HDR_LEN);
+	return 0;
+}
+
+/* Reads the entry of index (see get_log). */
 static int
 get_entry(struct store *st, MDB_txn *txn, uint64_t index, MDB_val *out,
     struct logentry *e)
 {
-	uint8_t kb[8];
-	MDB_val k = val(kb, sizeof(kb));
-	struct logentry tmp;
-	int ret;
+	return get_log(st, txn, index, out, e, NULL);
+}
 
-	be64(kb, index);
-	if ((ret = map_err(mdb_get(txn, st->entries, &k, out))) != 0)
-		return ret;
-	if (st->raw)
-		return out->mv_size >= 1 && out->mv_size <= STORE_RAW_ENTRY_MAX ?
-		    0 : AMANA_ECORRUPT;
-	if (logentry_decode(out->mv_data, out->mv_size,
-	    e != NULL ? e : &tmp) != 0)
-		return AMANA_ECORRUPT;
+/*
+ * Stored tree nodes (levels 4, 8, ... 60) are keyed by the leaf count at
+ * their right edge, (index + 1) << level, a multiple of 16, with level / 4
+ * in the low four bits: nodes are written in increasing key order.
+ */
+static int
+node_key(uint8_t kb[8], unsigned level, uint64_t index)
+{
+	if (level == 0 || level % TLOG_STRIDE != 0 || level > 60 ||
+	    index >= (TLOG_SIZE_MAX >> level))
+		return AMANA_EINVAL;
+	be64(kb, (index + 1) << level | level / TLOG_STRIDE);
 	return 0;
 }
 
@@ -173,9 +216,8 @@ txsrc_get(void *ctx, unsigned level, uint64_t index,
 		merkle_leaf_hash(out, v.mv_data, v.mv_size);
 		return 0;
 	}
-	if (index >= (UINT64_C(1) << 56))
-		return AMANA_EINVAL;
-	be64(kb, (uint64_t)level << 56 | index);
+	if ((ret = node_key(kb, level, index)) != 0)
+		return ret;
 	if ((ret = map_err(mdb_get(s->txn, s->st->hashes, &k, &v))) != 0)
 		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
 	if (v.mv_size != TLOG_HASH_LEN)
@@ -192,11 +234,10 @@ emit_node(void *ctx, unsigned level, uint64_t index,
 	uint8_t kb[8];
 	MDB_val k = val(kb, sizeof(kb)), v = val(hash, TLOG_HASH_LEN);
 
-	if (index >= (UINT64_C(1) << 56))
+	if (node_key(kb, level, index) != 0)
 		return AMANA_ERANGE;
-	be64(kb, (uint64_t)level << 56 | index);
-	return map_err(mdb_put(s->txn, s->st->hashes, &k, &v,
-	    MDB_NOOVERWRITE));
+	/* Keys only grow: LMDB fills pages completely. */
+	return map_err(mdb_put(s->txn, s->st->hashes, &k, &v, MDB_APPEND));
 }
 
 static int
@@ -237,6 +278,21 @@ check_ckpt(struct store *st, const MDB_val *v, const struct tlog_frontier *f)
 	return 0;
 }
 
+/* An existing store's schema version: 0, AMANA_EUNSUPPORTED, ECORRUPT. */
+static int
+check_schema(struct store *st, MDB_txn *txn)
+{
+	static const uint8_t schema[4] = { 0, 0, 0, STORE_SCHEMA_VERSION };
+	MDB_val v;
+	int ret;
+
+	if ((ret = meta_get(st, txn, META_SCHEMA, &v)) != 0)
+		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	if (v.mv_size != 4)
+		return AMANA_ECORRUPT;
+	return memcmp(v.mv_data, schema, 4) == 0 ? 0 : AMANA_EUNSUPPORTED;
+}
+
 static int
 init_meta(struct store *st, MDB_txn *txn, int created)
 {
@@ -258,12 +314,8 @@ init_meta(struct store *st, MDB_txn *txn, int created)
 			return ret;
 		return 0;
 	}
-	if (ret != 0)
+	if (ret != 0 || (ret = check_schema(st, txn)) != 0)
 		return ret;
-	if (v.mv_size != 4)
-		return AMANA_ECORRUPT;
-	if (memcmp(v.mv_data, schema, 4) != 0)
-		return AMANA_EUNSUPPORTED;
 	if ((ret = meta_get(st, txn, META_MODE, &v)) != 0)
 		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
 	if (v.mv_size != 1 || ((uint8_t *)v.mv_data)[0] > MODE_RAW)
@@ -278,7 +330,7 @@ init_meta(struct store *st, MDB_txn *txn, int created)
 	/* The tree state must match the entries and the checkpoint. */
 	if ((ret = read_tree(st, txn, &f)) != 0)
 		return ret;
-	if ((ret = map_err(mdb_cursor_open(txn, st->entries, &cur))) != 0)
+	if ((ret = map_err(mdb_cursor_open(txn, st->log, &cur))) != 0)
 		return ret;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	mdb_cursor_close(cur);
@@ -312,7 +364,7 @@ store_open(const struct store_opts *opts, struct store **out)
 		const char	*name;
 		MDB_dbi		*dbi;
 		unsigned	 flags;
-	} dbs[7];
+	} dbs[STORE_N_DBS];
 
 	if (opts == NULL || opts->dir == NULL || opts->origin == NULL)
 		return AMANA_EINVAL;
@@ -336,23 +388,25 @@ store_open(const struct store_opts *opts, struct store **out)
 	    (ret = map_err(mdb_env_set_mapsize(st->env, opts->map_size ?
 	    opts->map_size : STORE_MAP_SIZE_DEFAULT))) != 0)
 		goto out;
-	/* Durable: no MDB_NOSYNC / MDB_NOMETASYNC / MDB_WRITEMAP. */
-	if ((ret = map_err(mdb_env_open(st->env, opts->dir, MDB_NOTLS,
-	    0600))) != 0)
+	/*
+	 * Durable: no MDB_NOSYNC / MDB_NOMETASYNC / MDB_WRITEMAP.
+	 * MDB_NORDAHEAD: random reads of old records must not pull the
+	 * neighbouring file pages into the relay's resident set.
+	 */
+	if ((ret = map_err(mdb_env_open(st->env, opts->dir,
+	    MDB_NOTLS | MDB_NORDAHEAD, 0600))) != 0)
 		goto out;
 	(void)mdb_reader_check(st->env, &dead);	/* readers of dead pids */
 	if ((ret = map_err(mdb_txn_begin(st->env, NULL, 0, &txn))) != 0)
 		goto out;
 	dbs[0].name = "meta", dbs[0].dbi = &st->meta, dbs[0].flags = 0;
-	dbs[1].name = "envelopes", dbs[1].dbi = &st->envelopes;
-	dbs[1].flags = 0;
-	dbs[2].name = "entries", dbs[2].dbi = &st->entries, dbs[2].flags = 0;
-	dbs[3].name = "hashes", dbs[3].dbi = &st->hashes, dbs[3].flags = 0;
-	dbs[4].name = "dedup", dbs[4].dbi = &st->dedup;
-	dbs[4].flags = MDB_DUPSORT | MDB_DUPFIXED;
-	dbs[5].name = "roster", dbs[5].dbi = &st->roster, dbs[5].flags = 0;
-	dbs[6].name = "replies", dbs[6].dbi = &st->replies, dbs[6].flags = 0;
-	for (i = 0; i < 7; i++) {
+	dbs[1].name = "log", dbs[1].dbi = &st->log, dbs[1].flags = 0;
+	dbs[2].name = "hashes", dbs[2].dbi = &st->hashes, dbs[2].flags = 0;
+	dbs[3].name = "dedup", dbs[3].dbi = &st->dedup;
+	dbs[3].flags = MDB_DUPSORT | MDB_DUPFIXED;
+	dbs[4].name = "roster", dbs[4].dbi = &st->roster, dbs[4].flags = 0;
+	dbs[5].name = "replies", dbs[5].dbi = &st->replies, dbs[5].flags = 0;
+	for (i = 0; i < STORE_N_DBS; i++) {
 		int rc = mdb_dbi_open(txn, dbs[i].name, dbs[i].flags,
 		    dbs[i].dbi);
 
@@ -372,6 +426,9 @@ store_open(const struct store_opts *opts, struct store **out)
 				ret = AMANA_ECORRUPT;
 			goto out;
 		}
+		/* Other schema versions have other databases: refuse first. */
+		if (i == 0 && !created && (ret = check_schema(st, txn)) != 0)
+			goto out;
 	}
 	if ((ret = init_meta(st, txn, created)) != 0)
 		goto out;
@@ -547,7 +604,7 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 	struct txsrc src = { st, txn };
 	struct logentry e;
 	uint8_t ent[LOGENTRY_LEN], leaf[TLOG_HASH_LEN];
-	uint8_t kb[8], rk[REPLY_KEY_LEN];
+	uint8_t kb[8], rk[REPLY_KEY_LEN], purged[LOG_HDR_LEN];
 	MDB_val k = val(kb, sizeof(kb)), v;
 	uint64_t index = f->size;
 	uint32_t seq;
@@ -560,15 +617,20 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 	memcpy(e.hash, hash, 32);
 	if ((ret = logentry_encode(ent, &e)) != 0)
 		return ret;
+	/* One log value: entry, LOG_PRESENT, record bytes. */
 	be64(kb, index);
-	v = val(ent, sizeof(ent));
-	if ((ret = map_err(mdb_put(txn, st->entries, &k, &v, MDB_APPEND))) !=
-	    0)
+	if ((ret = amana_size_add(rec_len, LOG_HDR_LEN, &rv_len)) != 0)
 		return ret;
-	v = val(rec, rec_len);
-	if ((ret = map_err(mdb_put(txn, st->envelopes, &k, &v,
-	    MDB_APPEND))) != 0)
+	v.mv_size = rv_len;
+	v.mv_data = NULL;
+	if ((ret = map_err(mdb_put(txn, st->log, &k, &v,
+	    MDB_APPEND | MDB_RESERVE))) != 0)
 		return ret;
+	rv = v.mv_data;
+	memcpy(rv, ent, LOGENTRY_LEN);
+	rv[LOGENTRY_LEN] = LOG_PRESENT;
+	if (rec_len > 0)
+		memcpy(rv + LOG_HDR_LEN, rec, rec_len);
 	k = val(hash, DEDUP_PREFIX);
 	v = val(kb, sizeof(kb));
 	if ((ret = map_err(mdb_put(txn, st->dedup, &k, &v, 0))) != 0)
@@ -606,11 +668,16 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 			memcpy(rv + 8, rec, rec_len);
 		break;
 	case LOGENTRY_PURGE:
+		/* The purged index keeps its entry, marked LOG_PURGED. */
+		if ((ret = get_entry(st, txn, it->ref, &v, NULL)) != 0)
+			return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+		memcpy(purged, v.mv_data, LOGENTRY_LEN);
+		purged[LOGENTRY_LEN] = LOG_PURGED;
 		be64(kb, it->ref);
 		k = val(kb, sizeof(kb));
-		if ((ret = map_err(mdb_del(txn, st->envelopes, &k, NULL))) !=
-		    0)
-			return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+		v = val(purged, sizeof(purged));
+		if ((ret = map_err(mdb_put(txn, st->log, &k, &v, 0))) != 0)
+			return ret;
 		break;
 	default:
 		break;
@@ -741,7 +808,10 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 			    (const uint8_t *)"";
 			rec_len = it->len;
 		}
-		amana_sha256(hash, rec, rec_len);
+		if (it->kind != LOGENTRY_PURGE && it->hash != NULL)
+			memcpy(hash, it->hash, sizeof(hash));
+		else
+			amana_sha256(hash, rec, rec_len);
 		ret = dedup_find(st, txn, hash, &results[i].index);
 		if (ret == 0) {
 			results[i].duplicate = 1;
@@ -751,9 +821,9 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 			goto out;
 		if (it->kind == LOGENTRY_PURGE) {
 			/* Only records that still have bytes (first purge). */
-			MDB_val k = val(purge_rec, 8), v;
+			MDB_val ev, rv;
 
-			ret = map_err(mdb_get(txn, st->envelopes, &k, &v));
+			ret = get_log(st, txn, it->ref, &ev, NULL, &rv);
 			if (ret == AMANA_ENOENT) {
 				results[i].err = ret;
 				continue;
@@ -839,7 +909,7 @@ store_append_raw(struct store *st, const uint8_t *const *leaves,
 	for (i = 0; i < n; i++) {
 		be64(kb, f.size);
 		v = val(leaves[i], lens[i]);
-		if ((ret = map_err(mdb_put(txn, st->entries, &k, &v,
+		if ((ret = map_err(mdb_put(txn, st->log, &k, &v,
 		    MDB_APPEND))) != 0)
 			goto out;
 		merkle_leaf_hash(leaf, leaves[i], lens[i]);
@@ -891,29 +961,6 @@ out:
 }
 
 int
-store_tile(struct store *st, unsigned level, uint64_t n, unsigned width,
-    struct amana_buf *out)
-{
-	MDB_txn *txn = NULL;
-	struct txsrc s;
-	struct tlog_src src;
-	uint64_t size;
-	int ret;
-
-	if ((ret = rd_begin(st, &txn)) != 0)
-		return ret;
-	s.st = st;
-	s.txn = txn;
-	src.get = txsrc_get;
-	src.ctx = &s;
-	src.cache = NULL;
-	if ((ret = tree_size(st, txn, &size)) == 0)
-		ret = tlog_hash_tile(&src, level, n, width, size, out);
-	mdb_txn_abort(txn);
-	return ret;
-}
-
-int
 store_entries(struct store *st, uint64_t n, unsigned width,
     struct amana_buf *out)
 {
@@ -956,17 +1003,14 @@ out:
 static int
 get_record(struct store *st, MDB_txn *txn, uint64_t index, MDB_val *out)
 {
-	uint8_t kb[8], h[32];
-	MDB_val k = val(kb, sizeof(kb)), v;
+	uint8_t h[32];
+	MDB_val v;
 	struct logentry e;
 	int ret;
 
 	if (st->raw)
 		return AMANA_EINVAL;
-	if ((ret = get_entry(st, txn, index, &v, &e)) != 0)
-		return ret;
-	be64(kb, index);
-	if ((ret = map_err(mdb_get(txn, st->envelopes, &k, out))) != 0)
+	if ((ret = get_log(st, txn, index, &v, &e, out)) != 0)
 		return ret;
 	amana_sha256(h, out->mv_data, out->mv_size);
 	if (memcmp(h, e.hash, sizeof(h)) != 0)
@@ -1133,75 +1177,91 @@ out:
 	return ret;
 }
 
-/* Opens a read txn and checks that size (and size1) fit the tree. */
+enum tree_op { OP_TILE, OP_INCLUSION, OP_CONSISTENCY, OP_ROOT };
+
+/* One read of the committed tree: hash tile level/a of width, inclusion
+ * proof of a in size b, consistency proof from a to b, root of size b. */
+struct tree_req {
+	enum tree_op		 op;
+	uint64_t		 a, b;
+	unsigned		 level, width;
+	struct amana_buf	*out;
+	uint8_t			*root;
+};
+
 static int
-rd_src(struct store *st, MDB_txn **txn, struct txsrc *s,
-    struct tlog_src *src, uint64_t need)
+tree_read(struct store *st, const struct tree_req *q)
 {
+	MDB_txn *txn = NULL;
+	struct txsrc s = { st, NULL };
+	struct tlog_src src = { txsrc_get, &s, NULL };
 	uint64_t size;
 	int ret;
 
-	if ((ret = rd_begin(st, txn)) != 0)
+	if ((ret = rd_begin(st, &txn)) != 0)
 		return ret;
-	s->st = st;
-	s->txn = *txn;
-	src->get = txsrc_get;
-	src->ctx = s;
-	src->cache = NULL;
-	if ((ret = tree_size(st, *txn, &size)) == 0 && need > size)
-		ret = AMANA_EINVAL;
-	if (ret != 0) {
-		mdb_txn_abort(*txn);
-		*txn = NULL;
+	s.txn = txn;
+	if ((ret = tree_size(st, txn, &size)) != 0)
+		goto out;
+	ret = AMANA_EINVAL;
+	if (q->op != OP_TILE && q->b > size)
+		goto out;
+	switch (q->op) {
+	case OP_TILE:
+		ret = tlog_hash_tile(&src, q->level, q->a, q->width, size,
+		    q->out);
+		break;
+	case OP_INCLUSION:
+		ret = tlog_inclusion_proof(&src, q->a, q->b, q->out);
+		break;
+	case OP_CONSISTENCY:
+		ret = tlog_consistency_proof(&src, q->a, q->b, q->out);
+		break;
+	case OP_ROOT:
+		ret = tlog_root(&src, q->b, q->root);
+		break;
 	}
+out:
+	mdb_txn_abort(txn);
 	return ret;
+}
+
+int
+store_tile(struct store *st, unsigned level, uint64_t n, unsigned width,
+    struct amana_buf *out)
+{
+	struct tree_req q = { .op = OP_TILE, .a = n, .level = level,
+	    .width = width, .out = out };
+
+	return tree_read(st, &q);
 }
 
 int
 store_inclusion_proof(struct store *st, uint64_t index, uint64_t size,
     struct amana_buf *out)
 {
-	MDB_txn *txn = NULL;
-	struct txsrc s;
-	struct tlog_src src;
-	int ret;
+	struct tree_req q = { .op = OP_INCLUSION, .a = index, .b = size,
+	    .out = out };
 
-	if ((ret = rd_src(st, &txn, &s, &src, size)) != 0)
-		return ret;
-	ret = tlog_inclusion_proof(&src, index, size, out);
-	mdb_txn_abort(txn);
-	return ret;
+	return tree_read(st, &q);
 }
 
 int
 store_consistency_proof(struct store *st, uint64_t size1, uint64_t size2,
     struct amana_buf *out)
 {
-	MDB_txn *txn = NULL;
-	struct txsrc s;
-	struct tlog_src src;
-	int ret;
+	struct tree_req q = { .op = OP_CONSISTENCY, .a = size1, .b = size2,
+	    .out = out };
 
-	if ((ret = rd_src(st, &txn, &s, &src, size2)) != 0)
-		return ret;
-	ret = tlog_consistency_proof(&src, size1, size2, out);
-	mdb_txn_abort(txn);
-	return ret;
+	return tree_read(st, &q);
 }
 
 int
 store_root(struct store *st, uint64_t size, uint8_t out[static STORE_HASH_LEN])
 {
-	MDB_txn *txn = NULL;
-	struct txsrc s;
-	struct tlog_src src;
-	int ret;
+	struct tree_req q = { .op = OP_ROOT, .b = size, .root = out };
 
-	if ((ret = rd_src(st, &txn, &s, &src, size)) != 0)
-		return ret;
-	ret = tlog_root(&src, size, out);
-	mdb_txn_abort(txn);
-	return ret;
+	return tree_read(st, &q);
 }
 
 int
@@ -1238,17 +1298,16 @@ store_receipt(struct store *st, uint64_t index, struct amana_buf *out)
 int
 store_stats(struct store *st, struct store_stats *out)
 {
-	static const char *names[STORE_N_DBS] = { "meta", "envelopes",
-	    "entries", "hashes", "dedup", "roster", "replies" };
+	static const char *names[STORE_N_DBS] = { "meta", "log", "hashes",
+	    "dedup", "roster", "replies" };
 	MDB_dbi dbis[STORE_N_DBS];
 	MDB_txn *txn = NULL;
 	MDB_envinfo info;
 	MDB_stat ms;
 	int i, ret;
 
-	dbis[0] = st->meta, dbis[1] = st->envelopes, dbis[2] = st->entries;
-	dbis[3] = st->hashes, dbis[4] = st->dedup, dbis[5] = st->roster;
-	dbis[6] = st->replies;
+	dbis[0] = st->meta, dbis[1] = st->log, dbis[2] = st->hashes;
+	dbis[3] = st->dedup, dbis[4] = st->roster, dbis[5] = st->replies;
 	memset(out, 0, sizeof(*out));
 	if ((ret = map_err(mdb_env_info(st->env, &info))) != 0 ||
 	    (ret = map_err(mdb_env_stat(st->env, &ms))) != 0)

@@ -24,7 +24,7 @@
 #include "amana_err.h"
 #include "logentry.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 #define STORE_MAP_SIZE_DEFAULT	((size_t)1 << 30)	/* 1 GiB */
 #define STORE_RECORD_MAX	((size_t)128 << 20)	/* bytes per record */
 #define STORE_BATCH_MAX		4096		/* items per store_append */
@@ -57,6 +57,10 @@ struct store_opts {
  *  - LOGENTRY_PURGE: data NULL, len 0; ref = the index whose record bytes
  *    are deleted. The purge record (what the entry hashes) is ref as
  *    u64 big-endian.
+ * hash: NULL, or SHA-256(data) already computed by the caller (the relay
+ * hashes each envelope once, on its loop thread, for the duplicate check),
+ * so the single writer does not hash it again. The caller promises it is
+ * the hash of exactly data[0..len); ignored for LOGENTRY_PURGE.
  * All pointers borrowed for the duration of the call.
  */
 struct store_item {
@@ -65,6 +69,7 @@ struct store_item {
 	size_t		 len;		/* <= STORE_RECORD_MAX */
 	uint64_t	 ref;
 	const uint8_t	*key;
+	const uint8_t	*hash;		/* NULL or 32 bytes */
 };
 
 /*
@@ -223,7 +228,7 @@ int	store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 	    uint64_t *index) AMANA_WUR;
 
 /* Space used, for benchmarks and metrics. */
-#define STORE_N_DBS	7
+#define STORE_N_DBS	6
 struct store_db_stats {
 	const char	*name;		/* static string */
 	uint64_t	 items;		/* LMDB ms_entries */

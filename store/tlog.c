@@ -228,28 +228,35 @@ tlog_root(const struct tlog_src *src, uint64_t size,
 	return tlog_range(src, 0, size, out);
 }
 
+/* Appends MTH(D[lo:hi]) to out. */
+static int
+append_range(const struct tlog_src *src, uint64_t lo, uint64_t hi,
+    struct amana_buf *out)
+{
+	uint8_t h[TLOG_HASH_LEN];
+	int ret;
+
+	if ((ret = tlog_range(src, lo, hi, h)) != 0)
+		return ret;
+	return amana_buf_append(out, h, sizeof(h));
+}
+
 /* PATH(m, D[lo:hi]) of RFC 6962 2.1.1, appended leaf side first. */
 static int
 path(const struct tlog_src *src, uint64_t m, uint64_t lo, uint64_t hi,
     struct amana_buf *out)
 {
-	uint8_t h[TLOG_HASH_LEN];
 	uint64_t k;
 	int ret;
 
 	if (hi - lo <= 1)
 		return 0;
 	k = split_point(hi - lo);
-	if (m < lo + k) {
-		if ((ret = path(src, m, lo, lo + k, out)) != 0 ||
-		    (ret = tlog_range(src, lo + k, hi, h)) != 0)
-			return ret;
-	} else {
-		if ((ret = path(src, m, lo + k, hi, out)) != 0 ||
-		    (ret = tlog_range(src, lo, lo + k, h)) != 0)
-			return ret;
-	}
-	return amana_buf_append(out, h, sizeof(h));
+	if (m < lo + k)
+		return (ret = path(src, m, lo, lo + k, out)) != 0 ? ret :
+		    append_range(src, lo + k, hi, out);
+	return (ret = path(src, m, lo + k, hi, out)) != 0 ? ret :
+	    append_range(src, lo, lo + k, out);
 }
 
 int
@@ -271,28 +278,17 @@ static int
 subproof(const struct tlog_src *src, uint64_t m, uint64_t lo, uint64_t hi,
     int b, struct amana_buf *out)
 {
-	uint8_t h[TLOG_HASH_LEN];
 	uint64_t n = hi - lo, k;
 	int ret;
 
-	if (m == n) {
-		if (b)
-			return 0;
-		if ((ret = tlog_range(src, lo, hi, h)) != 0)
-			return ret;
-		return amana_buf_append(out, h, sizeof(h));
-	}
+	if (m == n)
+		return b ? 0 : append_range(src, lo, hi, out);
 	k = split_point(n);
-	if (m <= k) {
-		if ((ret = subproof(src, m, lo, lo + k, b, out)) != 0 ||
-		    (ret = tlog_range(src, lo + k, hi, h)) != 0)
-			return ret;
-	} else {
-		if ((ret = subproof(src, m - k, lo + k, hi, 0, out)) != 0 ||
-		    (ret = tlog_range(src, lo, lo + k, h)) != 0)
-			return ret;
-	}
-	return amana_buf_append(out, h, sizeof(h));
+	if (m <= k)
+		return (ret = subproof(src, m, lo, lo + k, b, out)) != 0 ? ret :
+		    append_range(src, lo + k, hi, out);
+	return (ret = subproof(src, m - k, lo + k, hi, 0, out)) != 0 ? ret :
+	    append_range(src, lo, lo + k, out);
 }
 
 int

@@ -220,6 +220,60 @@ test_hex_sha(void)
 	amana_sha256_free(c);
 }
 
+static int
+dec(const char *s, uint64_t *v)
+{
+	return amana_dec_u64_parse((const uint8_t *)s, strlen(s), v);
+}
+
+static void
+test_dec(void)
+{
+	static const char *const bad[] = { "", "-1", "+1", " 1", "1 ", "01",
+	    "00", "1a", "0x10", "18446744073709551616", "99999999999999999999",
+	    "100000000000000000000", "1.0", "1\n" };
+	static const uint64_t vals[] = { 0, 1, 9, 10, 99, 100, 1000000007,
+	    UINT64_MAX / 10, UINT64_MAX - 1, UINT64_MAX };
+	char out[AMANA_DEC_U64_MAX_LEN + 1], small[4];
+	uint64_t v = 42;
+	size_t i, n, len;
+
+	CHECK_EQ(dec("0", &v), 0);
+	CHECK(v == 0);
+	CHECK_EQ(dec("18446744073709551615", &v), 0);
+	CHECK(v == UINT64_MAX);
+	CHECK_EQ(dec("1234567890", &v), 0);
+	CHECK(v == 1234567890);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 7;
+		CHECK_EQ(dec(bad[i], &v), AMANA_EPARSE);
+		CHECK(v == 7);		/* untouched on failure */
+	}
+	CHECK_EQ(amana_dec_u64_parse(NULL, 0, &v), AMANA_EPARSE);
+	/* Every truncation of a valid number parses to its prefix value. */
+	for (n = 1; n <= 20; n++) {
+		CHECK_EQ(amana_dec_u64_parse((const uint8_t *)
+		    "18446744073709551615", n, &v), 0);
+	}
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		CHECK_EQ(amana_dec_u64_format(out, sizeof(out), vals[i], &len),
+		    0);
+		CHECK_EQ(len, strlen(out));
+		CHECK_EQ(dec(out, &v), 0);
+		CHECK(v == vals[i]);
+	}
+	CHECK_EQ(amana_dec_u64_format(out, sizeof(out), UINT64_MAX, NULL), 0);
+	CHECK(strcmp(out, "18446744073709551615") == 0);
+	CHECK_EQ(amana_dec_u64_format(out, sizeof(out), 0, &len), 0);
+	CHECK(strcmp(out, "0") == 0 && len == 1);
+	CHECK_EQ(amana_dec_u64_format(small, sizeof(small), 999, &len), 0);
+	CHECK(strcmp(small, "999") == 0);
+	CHECK_EQ(amana_dec_u64_format(small, sizeof(small), 1000, &len),
+	    AMANA_ERANGE);
+	CHECK(small[0] == '\0');
+	CHECK_EQ(amana_dec_u64_format(small, 0, 1, NULL), AMANA_ERANGE);
+}
+
 static void
 test_files(void)
 {
@@ -279,6 +333,7 @@ main(void)
 	test_buf();
 	test_b64();
 	test_hex_sha();
+	test_dec();
 	test_files();
 	return test_done();
 }

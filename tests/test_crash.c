@@ -234,18 +234,6 @@ out:
 	amana_buf_free(&proof);
 }
 
-static void
-rm_store(const char *dir)
-{
-	char p[4096];
-
-	if (snprintf(p, sizeof(p), "%s/data.mdb", dir) < (int)sizeof(p))
-		(void)unlink(p);
-	if (snprintf(p, sizeof(p), "%s/lock.mdb", dir) < (int)sizeof(p))
-		(void)unlink(p);
-	(void)rmdir(dir);
-}
-
 int
 main(void)
 {
@@ -278,7 +266,7 @@ main(void)
 	if (snprintf(S.dir, sizeof(S.dir), "%s/crash", base) < 0 ||
 	    snprintf(S.frames, sizeof(S.frames), "%s/crash-frames", base) < 0)
 		return 1;
-	rm_store(S.dir);
+	test_rm_store(S.dir);
 	S.recs = calloc(MAX_RECS, sizeof(*S.recs));
 	S.cps = calloc(MAX_CKPTS, sizeof(*S.cps));
 	if (S.recs == NULL || S.cps == NULL ||
@@ -335,7 +323,7 @@ main(void)
 	    "grew in %lu of %lu rounds\n", S.receipts, S.n_cps,
 	    (unsigned long long)last, grew, rounds);
 	CHECK(grew > rounds / 4);
-	rm_store(S.dir);
+	test_rm_store(S.dir);
 	(void)unlink(S.frames);
 	note_signer_free(S.signer);
 	free(S.recs);

@@ -19,6 +19,8 @@
 #include "testlib.h"
 
 #define ORIGIN "amana.test/store"
+/* docs/STORAGE.md: a log value is the entry, a state byte, the record. */
+#define LOG_VAL_LEN (STORE_ENTRY_LEN + 1 + 64)
 
 struct signer {
 	struct note_signer	*s;
@@ -34,30 +36,6 @@ sign_cb(void *ctx, const uint8_t *body, size_t len, struct amana_buf *out)
 	if (sg->fail != 0)
 		return sg->fail;
 	return note_sign(sg->s, body, len, out);
-}
-
-static void
-rm_store(const char *dir)
-{
-	char p[4096];
-
-	if (snprintf(p, sizeof(p), "%s/data.mdb", dir) < (int)sizeof(p))
-		(void)unlink(p);
-	if (snprintf(p, sizeof(p), "%s/lock.mdb", dir) < (int)sizeof(p))
-		(void)unlink(p);
-	(void)rmdir(dir);
-}
-
-static void
-store_dir(char *out, size_t size, const char *name)
-{
-	const char *b = getenv("AMANA_BUILD");
-	int n;
-
-	n = snprintf(out, size, "%s/test-tmp/%s", b != NULL ? b : ".", name);
-	if (n < 0 || (size_t)n >= size)
-		abort();
-	rm_store(out);
 }
 
 static struct store *
@@ -127,14 +105,14 @@ test_append(struct signer *sg)
 	struct store *st;
 	struct store_item it[6];
 	struct store_result res[6];
-	uint8_t rec[5][100], key[32], h[32], ent[STORE_ENTRY_LEN];
+	uint8_t rec[5][100], key[32], h[32], pre[32], ent[STORE_ENTRY_LEN];
 	struct amana_buf b, b2;
 	struct replies rp;
 	uint64_t size, idx;
 	unsigned count;
 	size_t i;
 
-	store_dir(dir, sizeof(dir), "append");
+	test_store_dir(dir, sizeof(dir), "append");
 	if ((st = open_store(dir, 0)) == NULL) {
 		CHECK(0);
 		return;
@@ -153,6 +131,9 @@ test_append(struct signer *sg)
 	it[1].kind = LOGENTRY_ALERT, it[1].data = rec[1], it[1].len = 100;
 	it[2].kind = LOGENTRY_REPLY, it[2].data = rec[2], it[2].len = 100;
 	it[2].ref = 0;
+	/* The caller's precomputed SHA-256 is used as is (checked below). */
+	amana_sha256(pre, rec[2], 100);
+	it[2].hash = pre;
 	it[3].kind = LOGENTRY_ACCREDITATION, it[3].data = rec[3];
 	it[3].len = 100, it[3].key = key;
 	/* Bad items fail alone: reply to a non-alert, roster without key,
@@ -286,7 +267,7 @@ test_append(struct signer *sg)
 	amana_buf_free(&b);
 	amana_buf_free(&b2);
 	store_close(st);
-	rm_store(dir);
+	test_rm_store(dir);
 }
 
 static void
@@ -301,7 +282,7 @@ test_full(struct signer *sg)
 	uint64_t s1, s2, i;
 	int ret = 0;
 
-	store_dir(dir, sizeof(dir), "full");
+	test_store_dir(dir, sizeof(dir), "full");
 	if ((rec = malloc(20000)) == NULL ||
 	    (st = open_store(dir, 256 * 1024)) == NULL) {
 		CHECK(0);
@@ -340,7 +321,7 @@ test_full(struct signer *sg)
 	amana_buf_free(&c1);
 	amana_buf_free(&c2);
 	free(rec);
-	rm_store(dir);
+	test_rm_store(dir);
 }
 
 /* Replaces (or, with newv NULL, restores) one value through bare LMDB. */
@@ -400,14 +381,16 @@ test_corrupt(struct signer *sg)
 	struct store_item it[40];
 	struct store_result res[40];
 	uint8_t rec[40][64], key[32], ent[STORE_ENTRY_LEN], bad[64];
+	uint8_t lv[LOG_VAL_LEN], saved_lv[LOG_VAL_LEN];
 	uint8_t k8[8] = { 0, 0, 0, 0, 0, 0, 0, 3 };
-	uint8_t node[8] = { 4, 0, 0, 0, 0, 0, 0, 1 };	/* level 4, index 1 */
+	/* Level 4, index 1: leaf count (1 + 1) << 4 at its right edge, 4/4. */
+	uint8_t node[8] = { 0, 0, 0, 0, 0, 0, 0, 2 << 4 | 1 };
 	struct amana_buf b, saved;
 	struct replies rp;
 	uint64_t idx;
 	size_t i;
 
-	store_dir(dir, sizeof(dir), "corrupt");
+	test_store_dir(dir, sizeof(dir), "corrupt");
 	if ((st = open_store(dir, 0)) == NULL) {
 		CHECK(0);
 		return;
@@ -430,18 +413,31 @@ test_corrupt(struct signer *sg)
 	store_results_free(res, 40);
 	store_close(st);
 
-	/* Every truncation of entry 3, a bad kind, a trailing byte. */
-	CHECK_EQ(poke(dir, "entries", k8, 8, &saved, 0, &saved), 0);
-	CHECK_EQ(saved.len, STORE_ENTRY_LEN);
-	memcpy(ent, saved.p, STORE_ENTRY_LEN);
-	for (i = 0; i <= STORE_ENTRY_LEN + 1; i++) {
+	/*
+	 * Log value 3 (entry, state byte, record): every truncation of the
+	 * entry and state byte, a bad kind, a bad state, a purged state with
+	 * record bytes after it.
+	 */
+	CHECK_EQ(poke(dir, "log", k8, 8, &saved, 0, &saved), 0);
+	CHECK_EQ(saved.len, LOG_VAL_LEN);
+	CHECK(saved.len == LOG_VAL_LEN && saved.p[STORE_ENTRY_LEN] == 1 &&
+	    memcmp(saved.p + STORE_ENTRY_LEN + 1, rec[3], 64) == 0);
+	memcpy(saved_lv, saved.p, LOG_VAL_LEN);
+	for (i = 0; i <= STORE_ENTRY_LEN + 3; i++) {
 		size_t len = i;
 
-		memset(bad, 0, sizeof(bad));
-		memcpy(bad, ent, STORE_ENTRY_LEN);
-		if (i == STORE_ENTRY_LEN)
-			bad[0] = 0;		/* unknown kind */
-		CHECK_EQ(poke(dir, "entries", k8, 8, bad, len, &saved), 0);
+		memcpy(lv, saved_lv, LOG_VAL_LEN);
+		if (i == STORE_ENTRY_LEN + 1) {
+			lv[0] = 0;		/* unknown kind */
+			len = LOG_VAL_LEN;
+		} else if (i == STORE_ENTRY_LEN + 2) {
+			lv[STORE_ENTRY_LEN] = 2;	/* unknown state */
+			len = LOG_VAL_LEN;
+		} else if (i == STORE_ENTRY_LEN + 3) {
+			lv[STORE_ENTRY_LEN] = 0;	/* purged, with bytes */
+			len = LOG_VAL_LEN;
+		}
+		CHECK_EQ(poke(dir, "log", k8, 8, lv, len, &saved), 0);
 		st = open_store(dir, 0);
 		CHECK(st != NULL);
 		if (st == NULL)
@@ -453,19 +449,18 @@ test_corrupt(struct signer *sg)
 		CHECK_EQ(store_inclusion_proof(st, 2, 40, &b), AMANA_ECORRUPT);
 		CHECK_EQ(store_receipt(st, 3, &b), AMANA_ECORRUPT);
 		store_close(st);
-		CHECK_EQ(poke(dir, "entries", k8, 8, NULL, 0, &saved), 0);
-		memcpy(ent, saved.p, STORE_ENTRY_LEN);
+		CHECK_EQ(poke(dir, "log", k8, 8, NULL, 0, &saved), 0);
 	}
 	/* A record whose bytes changed. */
-	memcpy(bad, rec[3], 64);
-	bad[10] ^= 0x20;
-	CHECK_EQ(poke(dir, "envelopes", k8, 8, bad, 64, &saved), 0);
+	memcpy(lv, saved_lv, LOG_VAL_LEN);
+	lv[STORE_ENTRY_LEN + 1 + 10] ^= 0x20;
+	CHECK_EQ(poke(dir, "log", k8, 8, lv, LOG_VAL_LEN, &saved), 0);
 	if ((st = open_store(dir, 0)) != NULL) {
 		CHECK_EQ(store_envelope(st, 3, &b), AMANA_ECORRUPT);
 		CHECK_EQ(store_envelope(st, 4, &b), 0);
 		store_close(st);
 	}
-	CHECK_EQ(poke(dir, "envelopes", k8, 8, NULL, 0, &saved), 0);
+	CHECK_EQ(poke(dir, "log", k8, 8, NULL, 0, &saved), 0);
 	/* A stored tree node, truncated or changed. */
 	memset(bad, 0, sizeof(bad));
 	CHECK_EQ(poke(dir, "hashes", node, 8, bad, 31, &saved), 0);
@@ -534,7 +529,62 @@ test_corrupt(struct signer *sg)
 	}
 	amana_buf_free(&b);
 	amana_buf_free(&saved);
-	rm_store(dir);
+	test_rm_store(dir);
+}
+
+/* A schema-1 store (other databases) and a bumped version are refused. */
+static void
+test_schema(void)
+{
+	static const uint8_t v1[4] = { 0, 0, 0, 1 }, v3[4] = { 0, 0, 0, 3 };
+	char dir[4096];
+	struct store_opts o;
+	struct store *st = NULL;
+	struct amana_buf saved;
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	int rc;
+
+	amana_buf_init(&saved, 1024, 0);
+	test_store_dir(dir, sizeof(dir), "schema");
+	(void)mkdir(dir, 0700);
+	k.mv_data = (void *)(uintptr_t)"schema";
+	k.mv_size = 6;
+	v.mv_data = (void *)(uintptr_t)v1;
+	v.mv_size = 4;
+	rc = mdb_env_create(&env);
+	if (rc == 0 && (rc = mdb_env_set_maxdbs(env, 8)) == 0 &&
+	    (rc = mdb_env_open(env, dir, 0, 0600)) == 0 &&
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) == 0 &&
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &dbi)) == 0 &&
+	    (rc = mdb_put(txn, dbi, &k, &v, 0)) == 0 &&
+	    (rc = mdb_dbi_open(txn, "entries", MDB_CREATE, &dbi)) == 0) {
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+	}
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	CHECK_EQ(rc, 0);
+	memset(&o, 0, sizeof(o));
+	o.dir = dir;
+	o.origin = ORIGIN;
+	CHECK_EQ(store_open(&o, &st), AMANA_EUNSUPPORTED);
+	CHECK(st == NULL);
+	test_rm_store(dir);
+	/* A current store whose version is changed. */
+	CHECK_EQ(store_open(&o, &st), 0);
+	store_close(st);
+	st = NULL;
+	CHECK_EQ(poke(dir, "meta", "schema", 6, v3, 4, &saved), 0);
+	CHECK_EQ(store_open(&o, &st), AMANA_EUNSUPPORTED);
+	CHECK_EQ(poke(dir, "meta", "schema", 6, NULL, 0, &saved), 0);
+	CHECK_EQ(store_open(&o, &st), 0);
+	store_close(st);
+	amana_buf_free(&saved);
+	test_rm_store(dir);
 }
 
 int
@@ -557,6 +607,7 @@ main(void)
 	test_append(&sg);
 	test_full(&sg);
 	test_corrupt(&sg);
+	test_schema();
 	note_signer_free(sg.s);
 	return test_done();
 }

@@ -203,33 +203,6 @@ sign_cb(void *ctx, const uint8_t *body, size_t len, struct amana_buf *out)
 	return note_sign(ctx, body, len, out);
 }
 
-static void
-rm_store(const char *dir)
-{
-	char p[4096];
-	int n;
-
-	n = snprintf(p, sizeof(p), "%s/data.mdb", dir);
-	if (n > 0 && (size_t)n < sizeof(p))
-		(void)unlink(p);
-	n = snprintf(p, sizeof(p), "%s/lock.mdb", dir);
-	if (n > 0 && (size_t)n < sizeof(p))
-		(void)unlink(p);
-	(void)rmdir(dir);
-}
-
-static void
-store_dir(char *out, size_t size, const char *name)
-{
-	const char *b = getenv("AMANA_BUILD");
-	int n;
-
-	n = snprintf(out, size, "%s/test-tmp/%s", b != NULL ? b : ".", name);
-	if (n < 0 || (size_t)n >= size)
-		abort();
-	rm_store(out);
-}
-
 /* Reads a reference checkpoint; the body and parsed fields. */
 static int
 ref_ckpt(uint64_t size, struct amana_buf *file, struct ckpt *c,
@@ -350,7 +323,7 @@ test_reference(struct note_signer *signer)
 	}
 	if ((names = malloc(1000 * 32)) == NULL)
 		abort();
-	store_dir(dir, sizeof(dir), "tlog-ref");
+	test_store_dir(dir, sizeof(dir), "tlog-ref");
 	memset(&o, 0, sizeof(o));
 	o.dir = dir;
 	o.origin = ORIGIN;
@@ -452,7 +425,7 @@ test_reference(struct note_signer *signer)
 	}
 out:
 	store_close(st);
-	rm_store(dir);
+	test_rm_store(dir);
 	free(names);
 }
 

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testlib.h"
 
@@ -82,5 +83,81 @@ test_fill(uint8_t *p, size_t len, uint64_t seed)
 		x ^= x >> 7;
 		x ^= x << 17;
 		p[i] = (uint8_t)(x >> 24);
+	}
+}
+
+void
+test_rm_store(const char *dir)
+{
+	char p[4096];
+	int n;
+
+	n = snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	if (n > 0 && (size_t)n < sizeof(p))
+		(void)unlink(p);
+	n = snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	if (n > 0 && (size_t)n < sizeof(p))
+		(void)unlink(p);
+	(void)rmdir(dir);
+}
+
+void
+test_store_dir(char *out, size_t size, const char *name)
+{
+	const char *b = getenv("AMANA_BUILD");
+	int n;
+
+	n = snprintf(out, size, "%s/test-tmp/%s", b != NULL ? b : ".", name);
+	if (n < 0 || (size_t)n >= size)
+		abort();
+	test_rm_store(out);
+}
+
+uint64_t
+test_split_k(uint64_t n)
+{
+	uint64_t k = 1;
+
+	while (k * 2 < n)
+		k *= 2;
+	return k;
+}
+
+void
+test_ref_path(test_mth_fn mth, void *ctx, uint64_t m, uint64_t lo,
+    uint64_t n, uint8_t (*proof)[32], size_t *np)
+{
+	uint64_t k;
+
+	if (n <= 1)
+		return;
+	k = test_split_k(n);
+	if (m < k) {
+		test_ref_path(mth, ctx, m, lo, k, proof, np);
+		mth(ctx, lo + k, n - k, proof[(*np)++]);
+	} else {
+		test_ref_path(mth, ctx, m - k, lo + k, n - k, proof, np);
+		mth(ctx, lo, k, proof[(*np)++]);
+	}
+}
+
+void
+test_ref_subproof(test_mth_fn mth, void *ctx, uint64_t m, uint64_t lo,
+    uint64_t n, int b, uint8_t (*proof)[32], size_t *np)
+{
+	uint64_t k;
+
+	if (m == n) {
+		if (!b)
+			mth(ctx, lo, n, proof[(*np)++]);
+		return;
+	}
+	k = test_split_k(n);
+	if (m <= k) {
+		test_ref_subproof(mth, ctx, m, lo, k, b, proof, np);
+		mth(ctx, lo + k, n - k, proof[(*np)++]);
+	} else {
+		test_ref_subproof(mth, ctx, m - k, lo + k, n - k, 0, proof, np);
+		mth(ctx, lo, k, proof[(*np)++]);
 	}
 }

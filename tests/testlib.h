@@ -51,4 +51,26 @@ void	test_read_file(const char *path, struct amana_buf *out);
 /* Fills p with deterministic pseudo-random bytes from seed. */
 void	test_fill(uint8_t *p, size_t len, uint64_t seed);
 
+/* Removes an LMDB environment directory (data.mdb, lock.mdb, the dir). */
+void	test_rm_store(const char *dir);
+/*
+ * Writes "$AMANA_BUILD/test-tmp/NAME" (AMANA_BUILD defaults to ".") into
+ * out[0..size) and removes any store left there; aborts if it does not fit.
+ */
+void	test_store_dir(char *out, size_t size, const char *name);
+
+/*
+ * RFC 6962 reference proofs over a caller's tree: mth(ctx, lo, n, out)
+ * writes MTH(D[lo:lo+n]). test_ref_path appends PATH(m, D[lo:lo+n]) (2.1.1),
+ * test_ref_subproof SUBPROOF(m, D[lo:lo+n], b) (2.1.2), to proof[*np...].
+ * test_split_k: the largest power of two smaller than n (n >= 2).
+ */
+typedef void (*test_mth_fn)(void *ctx, uint64_t lo, uint64_t n,
+    uint8_t out[32]);
+uint64_t test_split_k(uint64_t n);
+void	test_ref_path(test_mth_fn mth, void *ctx, uint64_t m, uint64_t lo,
+	    uint64_t n, uint8_t (*proof)[32], size_t *np);
+void	test_ref_subproof(test_mth_fn mth, void *ctx, uint64_t m,
+	    uint64_t lo, uint64_t n, int b, uint8_t (*proof)[32], size_t *np);
+
 #endif

@@ -4,11 +4,15 @@
  * sync settings; bytes on disk per log entry beyond the records; time to
  * open a store holding many entries.
  *
- *	bench_store [-d DIR] [-n RECORDS] [-o OPEN_ENTRIES]
+ *	bench_store [-d DIR] [-n RECORDS] [-o OPEN_ENTRIES] [-b BATCH]
+ *	    [-r ROUNDS]
  *
  * DIR (default ./bench-store-tmp) must be on the disk being measured.
  * RECORDS: 4 KiB records per batch size (default 2048); OPEN_ENTRIES:
- * entries in the open-time store (default 1000000; 0 skips).
+ * entries in the open-time store (default 1000000; 0 skips); BATCH: only
+ * this batch size (default: 1, 64 and 512); ROUNDS: bare and store runs
+ * alternate ROUNDS times per batch size and the best time of each counts
+ * (default 1).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +27,7 @@
 
 #include "note.h"
 #include "store.h"
+#include "testlib.h"
 
 #define REC_LEN 4096
 
@@ -35,30 +40,22 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-fill(uint8_t *p, size_t len, uint64_t seed)
+/* Bytes this process caused to be written to storage (/proc/self/io);
+ * 0 where unavailable. */
+static uint64_t
+io_written(void)
 {
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
-	size_t i;
+	char line[128];
+	unsigned long long v = 0;
+	FILE *f;
 
-	for (i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[i] = (uint8_t)x;
-	}
-}
-
-static void
-rm_env(const char *dir)
-{
-	char p[4096];
-
-	if (snprintf(p, sizeof(p), "%s/data.mdb", dir) < (int)sizeof(p))
-		(void)unlink(p);
-	if (snprintf(p, sizeof(p), "%s/lock.mdb", dir) < (int)sizeof(p))
-		(void)unlink(p);
-	(void)rmdir(dir);
+	if ((f = fopen("/proc/self/io", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "write_bytes: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }
 
 static int
@@ -67,9 +64,10 @@ sign_cb(void *ctx, const uint8_t *body, size_t len, struct amana_buf *out)
 	return note_sign(ctx, body, len, out);
 }
 
-/* Bare LMDB: index -> 4 KiB record, one durable commit per batch. */
+/* Bare LMDB: index -> record (rec_len bytes, the j % 1024th of recs), one
+ * durable commit per batch. */
 static double
-bare(const char *dir, uint8_t *recs, size_t n, size_t batch,
+bare(const char *dir, uint8_t *recs, size_t rec_len, size_t n, size_t batch,
     uint64_t *pages)
 {
 	MDB_env *env = NULL;
@@ -82,10 +80,10 @@ bare(const char *dir, uint8_t *recs, size_t n, size_t batch,
 	double t0, t;
 	int rc;
 
-	rm_env(dir);
+	test_rm_store(dir);
 	if (mkdir(dir, 0700) != 0 || mdb_env_create(&env) != 0 ||
 	    mdb_env_set_maxdbs(env, 2) != 0 ||
-	    mdb_env_set_mapsize(env, (size_t)4 << 30) != 0 ||
+	    mdb_env_set_mapsize(env, (size_t)8 << 30) != 0 ||
 	    mdb_env_open(env, dir, MDB_NOTLS, 0600) != 0) {
 		fprintf(stderr, "bare: open failed\n");
 		exit(1);
@@ -104,8 +102,8 @@ bare(const char *dir, uint8_t *recs, size_t n, size_t batch,
 				kb[b] = (uint8_t)x;
 			k.mv_data = kb;
 			k.mv_size = 8;
-			v.mv_data = recs + (j % 1024) * REC_LEN;
-			v.mv_size = REC_LEN;
+			v.mv_data = recs + (j % 1024) * rec_len;
+			v.mv_size = rec_len;
 			if ((rc = mdb_put(txn, dbi, &k, &v, MDB_APPEND)) != 0)
 				goto fail;
 		}
@@ -134,7 +132,7 @@ amana(const char *dir, uint8_t *recs, size_t n, size_t batch,
 	double t0, t;
 	int ret;
 
-	rm_env(dir);
+	test_rm_store(dir);
 	memset(&o, 0, sizeof(o));
 	o.dir = dir;
 	o.origin = "bench.example/log";
@@ -175,24 +173,22 @@ amana(const char *dir, uint8_t *recs, size_t n, size_t batch,
 	return t;
 }
 
+/* Per database, then the file against a bare LMDB of the same records. */
 static void
-print_stats(const struct store_stats *s, uint64_t n)
+print_stats(const struct store_stats *s, uint64_t n, uint64_t bare_pages)
 {
-	uint64_t log = 0;
 	int i;
 
-	for (i = 0; i < STORE_N_DBS; i++) {
+	for (i = 0; i < STORE_N_DBS; i++)
 		printf("    %-10s %10llu items %9llu pages %8.1f B/entry\n",
 		    s->db[i].name, (unsigned long long)s->db[i].items,
 		    (unsigned long long)s->db[i].pages,
 		    (double)(s->db[i].pages * s->page_size) / (double)n);
-		if (strcmp(s->db[i].name, "envelopes") != 0)
-			log += s->db[i].pages;
-	}
-	printf("    log databases (all but envelopes): %.1f B/entry; "
-	    "file pages used: %llu\n",
-	    (double)(log * s->page_size) / (double)n,
-	    (unsigned long long)s->pages_used);
+	printf("    file pages: store %llu, bare %llu: %.1f B/entry beyond "
+	    "bare LMDB\n", (unsigned long long)s->pages_used,
+	    (unsigned long long)bare_pages,
+	    ((double)s->pages_used - (double)bare_pages) *
+	    (double)s->page_size / (double)n);
 }
 
 /* Builds a store of `count` entries with small records, times opening. */
@@ -204,13 +200,14 @@ open_time(const char *dir, size_t count, struct note_signer *signer)
 	struct store_item *it;
 	struct store_result *res;
 	struct store_stats stats;
-	uint8_t (*rec)[32];
+	uint8_t (*rec)[32], *brec;
 	size_t i, j, m, batch = STORE_BATCH_MAX;
 	double t0, best = 1e9, t;
-	uint64_t size;
+	uint64_t size, bpages;
+	char bdir[4096];
 	int k;
 
-	rm_env(dir);
+	test_rm_store(dir);
 	memset(&o, 0, sizeof(o));
 	o.dir = dir;
 	o.origin = "bench.example/log";
@@ -224,7 +221,7 @@ open_time(const char *dir, size_t count, struct note_signer *signer)
 	t0 = now();
 	for (i = 0; i < count; i += batch) {
 		for (j = i, m = 0; j < i + batch && j < count; j++, m++) {
-			fill(rec[m], 32, j + 1);
+			test_fill(rec[m], 32, j + 1);
 			it[m].kind = LOGENTRY_ALERT;
 			it[m].data = rec[m];
 			it[m].len = 32;
@@ -239,8 +236,16 @@ open_time(const char *dir, size_t count, struct note_signer *signer)
 	    (double)count / (now() - t0), batch);
 	if (store_stats(st, &stats) != 0)
 		exit(1);
-	print_stats(&stats, count);
 	store_close(st);
+	/* The same number of 32-byte records in bare LMDB, same batches. */
+	if (snprintf(bdir, sizeof(bdir), "%s-bare", dir) >= (int)sizeof(bdir) ||
+	    (brec = calloc(1024, 32)) == NULL)
+		exit(1);
+	test_fill(brec, (size_t)1024 * 32, 9);
+	(void)bare(bdir, brec, 32, count, batch, &bpages);
+	test_rm_store(bdir);
+	free(brec);
+	print_stats(&stats, count, bpages);
 	for (k = 0; k < 5; k++) {
 		st = NULL;
 		t0 = now();
@@ -254,7 +259,7 @@ open_time(const char *dir, size_t count, struct note_signer *signer)
 	}
 	printf("  open (store_open + store_size, warm cache), best of 5: "
 	    "%.2f ms\n", best * 1e3);
-	rm_env(dir);
+	test_rm_store(dir);
 	free(it);
 	free(res);
 	free(rec);
@@ -266,15 +271,17 @@ main(int argc, char **argv)
 	const char *base = "bench-store-tmp";
 	char dbare[4096], dstore[4096];
 	size_t n = 2048, open_n = 1000000, batches[] = { 1, 64, 512 };
+	size_t only = 0, rounds = 1, r;
 	struct note_signer *signer = NULL;
 	struct store_stats stats;
 	uint8_t *recs;
 	uint64_t bpages;
-	double tb, ts;
+	double tb, ts, t;
+	uint64_t wb = 0, ws = 0, w0;
 	int c;
 	size_t i;
 
-	while ((c = getopt(argc, argv, "d:n:o:")) != -1) {
+	while ((c = getopt(argc, argv, "d:n:o:b:r:h")) != -1) {
 		switch (c) {
 		case 'd':
 			base = optarg;
@@ -285,13 +292,21 @@ main(int argc, char **argv)
 		case 'o':
 			open_n = strtoul(optarg, NULL, 10);
 			break;
+		case 'b':
+			only = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			rounds = strtoul(optarg, NULL, 10);
+			break;
 		default:
 			fprintf(stderr, "usage: bench_store [-d DIR] "
-			    "[-n RECORDS] [-o OPEN_ENTRIES]\n");
-			return 2;
+			    "[-n RECORDS] [-o OPEN_ENTRIES] [-b BATCH] "
+			    "[-r ROUNDS]\n");
+			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (sodium_init() < 0 || n == 0 ||
+	if (sodium_init() < 0 || n == 0 || rounds == 0 ||
+	    only > STORE_BATCH_MAX ||
 	    note_signer_generate("bench.example/log", &signer) != 0)
 		return 1;
 	(void)mkdir(base, 0700);
@@ -302,28 +317,43 @@ main(int argc, char **argv)
 		return 1;
 	if ((recs = malloc((size_t)1024 * REC_LEN)) == NULL)
 		return 1;
-	fill(recs, (size_t)1024 * REC_LEN, 42);
+	test_fill(recs, (size_t)1024 * REC_LEN, 42);
 	printf("durable appends of %d-byte records, %zu per batch size, "
 	    "in %s\n", REC_LEN, n, base);
+	if (only != 0) {
+		batches[0] = only;
+		batches[1] = batches[2] = 0;
+	}
 	for (i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
-		tb = bare(dbare, recs, n, batches[i], &bpages);
-		ts = amana(dstore, recs, n, batches[i], signer, &stats);
+		if (batches[i] == 0)
+			continue;
+		tb = ts = 1e30;
+		for (r = 0; r < rounds; r++) {
+			w0 = io_written();
+			if ((t = bare(dbare, recs, REC_LEN, n, batches[i],
+			    &bpages)) < tb)
+				tb = t;
+			wb = io_written() - w0;
+			test_rm_store(dbare);
+			w0 = io_written();
+			if ((t = amana(dstore, recs, n, batches[i], signer,
+			    &stats)) < ts)
+				ts = t;
+			ws = io_written() - w0;
+			test_rm_store(dstore);
+		}
 		printf("  batch %3zu: store %8.0f/s  bare LMDB %8.0f/s  "
-		    "ratio %.2f\n", batches[i], (double)n / ts,
-		    (double)n / tb, tb / ts);
-		if (i == sizeof(batches) / sizeof(batches[0]) - 1) {
+		    "ratio %.2f  (written: store %.1f MiB, bare %.1f MiB)\n",
+		    batches[i], (double)n / ts, (double)n / tb, tb / ts,
+		    (double)ws / 1048576.0, (double)wb / 1048576.0);
+		if (i == sizeof(batches) / sizeof(batches[0]) - 1 ||
+		    only != 0) {
 			printf("  space after %zu records (page %llu B):\n", n,
 			    (unsigned long long)stats.page_size);
-			print_stats(&stats, n);
-			printf("    file pages: store %llu, bare %llu: "
-			    "%.1f B/entry beyond bare LMDB\n",
-			    (unsigned long long)stats.pages_used,
-			    (unsigned long long)bpages,
-			    (double)((stats.pages_used - bpages) *
-			    stats.page_size) / (double)n);
+			print_stats(&stats, n, bpages);
 		}
-		rm_env(dbare);
-		rm_env(dstore);
+		test_rm_store(dbare);
+		test_rm_store(dstore);
 	}
 	if (open_n > 0)
 		open_time(dstore, open_n, signer);

@@ -1,12 +1,16 @@
 /*
  * fuzz_cursor: drives struct amana_cur with an operation program taken from
  * the input itself, checking the invariant off <= len after every call and
- * that failed reads change nothing.
+ * that failed reads change nothing. Also: the whole input through
+ * amana_dec_u64_parse, which must round-trip through amana_dec_u64_format
+ * whenever it accepts (canonical decimal only).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "amana_codec.h"
 #include "amana_cur.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,11 +22,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *q, *line;
 	size_t line_len, before, i;
 	uint8_t u8, buf[64];
+	char dec[AMANA_DEC_U64_MAX_LEN + 1];
 	uint16_t u16;
 	uint32_t u32;
 	uint64_t u64;
 	int r;
 
+	if (amana_dec_u64_parse(data, size, &u64) == 0 &&
+	    (amana_dec_u64_format(dec, sizeof(dec), u64, &line_len) != 0 ||
+	    line_len != size || memcmp(dec, data, size) != 0))
+		abort();
 	if (size < 1)
 		return 0;
 	amana_cur_init(&c, data + 1, size - 1);
