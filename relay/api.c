@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "amana_buf.h"
+#include "amana_codec.h"
 #include "envelope.h"
 #include "logentry.h"
 #include "relay.h"
@@ -79,22 +80,11 @@ reply_buf(struct evhttp_request *req, int status, const char *type,
 		evbuffer_free(b);
 }
 
-/* Decimal u64, canonical (no sign, no leading zero), up to 19 digits. */
+/* Decimal u64, canonical (no sign, no leading zero, no overflow). */
 static int
 parse_u64(const char *s, size_t len, uint64_t *out)
 {
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 19 || (s[0] == '0' && len > 1))
-		return AMANA_EPARSE;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return AMANA_EPARSE;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
+	return amana_dec_u64_parse((const uint8_t *)s, len, out);
 }
 
 static void
@@ -229,13 +219,16 @@ answer_receipt(struct relay *r, struct evhttp_request *req, int status,
 	    receipt->p, receipt->len);
 }
 
-/* An identical record is already logged: its receipt, nothing verified. */
+/*
+ * An identical record is already logged: its receipt, nothing verified.
+ * hash: out, SHA-256 of the body, handed on to enqueue() so the writer
+ * never hashes the record again.
+ */
 static int
 try_duplicate(struct relay *r, struct evhttp_request *req, const uint8_t *p,
-    size_t len)
+    size_t len, uint8_t hash[static ENVELOPE_HASH_LEN])
 {
 	struct amana_buf rc;
-	uint8_t hash[ENVELOPE_HASH_LEN];
 	uint64_t index;
 
 	envelope_hash(p, len, hash);
@@ -254,7 +247,8 @@ try_duplicate(struct relay *r, struct evhttp_request *req, const uint8_t *p,
 
 static void
 enqueue(struct relay *r, struct evhttp_request *req, uint8_t kind,
-    const uint8_t *p, size_t len, uint64_t ref, const uint8_t *key)
+    const uint8_t *p, size_t len, const uint8_t hash[static ENVELOPE_HASH_LEN],
+    uint64_t ref, const uint8_t *key)
 {
 	struct relay_job *j;
 
@@ -268,6 +262,8 @@ enqueue(struct relay *r, struct evhttp_request *req, uint8_t kind,
 	j->item.data = p;
 	j->item.len = len;
 	j->item.ref = ref;
+	memcpy(j->hash, hash, sizeof(j->hash));
+	j->item.hash = j->hash;
 	if (key != NULL) {
 		memcpy(j->key, key, STORE_KEY_LEN);
 		j->item.key = j->key;
@@ -331,6 +327,7 @@ envelope_err(struct relay *r, struct evhttp_request *req, int err)
 static void
 post_alert(struct relay *r, struct evhttp_request *req)
 {
+	uint8_t hash[ENVELOPE_HASH_LEN];
 	struct envelope_view v;
 	const uint8_t *p;
 	size_t len;
@@ -357,7 +354,7 @@ post_alert(struct relay *r, struct evhttp_request *req)
 		    "/v1/alerts/N/replies");
 		return;
 	}
-	if (try_duplicate(r, req, p, len))
+	if (try_duplicate(r, req, p, len, hash))
 		return;
 	if ((ret = relay_roster_check(r, v.hdr.signer, RELAY_ROLE_NGO,
 	    (int64_t)time(NULL))) != 0) {
@@ -374,7 +371,7 @@ post_alert(struct relay *r, struct evhttp_request *req)
 		    "envelope signature does not verify");
 		return;
 	}
-	enqueue(r, req, LOGENTRY_ALERT, p, len, 0, NULL);
+	enqueue(r, req, LOGENTRY_ALERT, p, len, hash, 0, NULL);
 }
 
 /* The log entry of index, decoded. */
@@ -523,6 +520,31 @@ reply_frame_cb(void *ctx, uint32_t seq, uint64_t index, const uint8_t *data,
 	return frame(ctx, index, data, len);
 }
 
+/*
+ * The role a GET of replies is checked for: investigator when the
+ * Amana-Key header names a key with a current credential (the roster is
+ * public, so this leaks nothing), else NGO. check_signed then verifies.
+ */
+static int
+replies_role(struct relay *r, struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *k, *t, *n, *s;
+	struct reqsig rs;
+
+	k = evhttp_find_header(h, REQSIG_HDR_KEY);
+	t = evhttp_find_header(h, REQSIG_HDR_TIME);
+	n = evhttp_find_header(h, REQSIG_HDR_NONCE);
+	s = evhttp_find_header(h, REQSIG_HDR_SIG);
+	if (k == NULL || t == NULL || n == NULL || s == NULL ||
+	    reqsig_parse(&rs, k, strlen(k), t, strlen(t), n, strlen(n), s,
+	    strlen(s)) != 0 || relay_roster_check(r, rs.pk,
+	    RELAY_ROLE_INVESTIGATOR, (int64_t)time(NULL)) != 0)
+		return RELAY_ROLE_NGO;
+	return RELAY_ROLE_INVESTIGATOR;
+}
+
+/* The submitting NGO, or any credentialed investigator (for `cases`). */
 static void
 get_replies(struct relay *r, struct evhttp_request *req, const char *uri,
     uint64_t n)
@@ -530,16 +552,17 @@ get_replies(struct relay *r, struct evhttp_request *req, const char *uri,
 	uint8_t owner[ENVELOPE_PK_LEN];
 	struct amana_buf out;
 	struct reqsig rs;
+	int role = replies_role(r, req);
 
-	if (check_signed(r, req, "GET", uri, NULL, 0, RELAY_ROLE_NGO,
-	    &rs) != 0)
+	if (check_signed(r, req, "GET", uri, NULL, 0, role, &rs) != 0)
 		return;
 	if (alert_signer(r, req, n, owner) != 0)
 		return;
-	if (sodium_memcmp(owner, rs.pk, ENVELOPE_PK_LEN) != 0) {
+	if (role != RELAY_ROLE_INVESTIGATOR &&
+	    sodium_memcmp(owner, rs.pk, ENVELOPE_PK_LEN) != 0) {
 		relay_reply_error(r, req, 403, RELAY_REJ_DENIED,
-		    "only the NGO that submitted this alert may read its "
-		    "replies");
+		    "only the NGO that submitted this alert (or a "
+		    "credentialed investigator) may read its replies");
 		return;
 	}
 	amana_buf_init(&out, API_FETCH_BYTES_MAX, 0);
@@ -557,6 +580,7 @@ get_replies(struct relay *r, struct evhttp_request *req, const char *uri,
 static void
 post_reply(struct relay *r, struct evhttp_request *req, uint64_t n)
 {
+	uint8_t hash[ENVELOPE_HASH_LEN];
 	uint8_t owner[ENVELOPE_PK_LEN];
 	struct envelope_view v;
 	const uint8_t *p;
@@ -581,7 +605,7 @@ post_reply(struct relay *r, struct evhttp_request *req, uint64_t n)
 	}
 	if (alert_signer(r, req, n, owner) != 0)
 		return;
-	if (try_duplicate(r, req, p, len))
+	if (try_duplicate(r, req, p, len, hash))
 		return;
 	if ((ret = relay_roster_check(r, v.hdr.signer,
 	    RELAY_ROLE_INVESTIGATOR, (int64_t)time(NULL))) != 0) {
@@ -599,7 +623,7 @@ post_reply(struct relay *r, struct evhttp_request *req, uint64_t n)
 		return;
 	}
 	enqueue(r, req, v.hdr.kind == ENVELOPE_KIND_ACK ? LOGENTRY_ACK :
-	    LOGENTRY_REPLY, p, len, n, NULL);
+	    LOGENTRY_REPLY, p, len, hash, n, NULL);
 }
 
 static int
@@ -629,6 +653,7 @@ get_roster(struct relay *r, struct evhttp_request *req)
 static void
 post_roster(struct relay *r, struct evhttp_request *req)
 {
+	uint8_t hash[ENVELOPE_HASH_LEN];
 	uint8_t key[STORE_KEY_LEN];
 	const uint8_t *p;
 	size_t len;
@@ -640,7 +665,7 @@ post_roster(struct relay *r, struct evhttp_request *req)
 		    "empty body: POST one authority-signed roster record");
 		return;
 	}
-	if (try_duplicate(r, req, p, len))
+	if (try_duplicate(r, req, p, len, hash))
 		return;
 	ret = relay_roster_record(r, p, len, &kind, key);
 	if (ret == AMANA_EUNSUPPORTED) {
@@ -663,7 +688,7 @@ post_roster(struct relay *r, struct evhttp_request *req)
 		    "malformed roster record (PROTOCOL.md section 5)");
 		return;
 	}
-	enqueue(r, req, (uint8_t)kind, p, len, 0, key);
+	enqueue(r, req, (uint8_t)kind, p, len, hash, 0, key);
 }
 
 static void

@@ -158,6 +158,8 @@ relay_commit_new(struct event_base *base, struct store *st,
 	    (c->results = calloc(batch_max, sizeof(*c->results))) == NULL ||
 	    (c->wake = event_new(base, -1, 0, wake_cb, c)) == NULL)
 		goto fail;
+	/* Before new requests (main.c gives the loop two priorities). */
+	(void)event_priority_set(c->wake, 0);
 	if (pthread_create(&c->thr, NULL, writer_main, c) != 0)
 		goto fail;
 	c->started = 1;
@@ -200,6 +202,16 @@ relay_commit_submit(struct relay_commit *c, struct relay_job *j)
 out:
 	pthread_mutex_unlock(&c->mu);
 	return ret;
+}
+
+void
+relay_commit_set_limits(struct relay_commit *c, size_t queue_max,
+    size_t mem_max)
+{
+	pthread_mutex_lock(&c->mu);
+	c->queue_max = queue_max;
+	c->mem_max = mem_max;
+	pthread_mutex_unlock(&c->mu);
 }
 
 size_t

@@ -27,6 +27,7 @@ struct relay_job {
 	void			*req;		/* evhttp_request, loop-owned */
 	struct store_item	 item;		/* data borrowed from body */
 	uint8_t			 key[STORE_KEY_LEN];
+	uint8_t			 hash[32];	/* SHA-256(data), item.hash */
 	size_t			 body_bytes;	/* held in memory */
 	int			 batch_err;	/* whole-batch failure */
 	struct store_result	 result;	/* valid when batch_err == 0 */
@@ -52,6 +53,13 @@ int	relay_commit_new(struct event_base *base, struct store *st,
  */
 int	relay_commit_submit(struct relay_commit *c, struct relay_job *j)
 	    AMANA_WUR;
+
+/*
+ * relay_commit_set_limits: new queue depth and memory budget (SIGHUP);
+ * jobs already queued stay. Loop thread.
+ */
+void	relay_commit_set_limits(struct relay_commit *c, size_t queue_max,
+	    size_t mem_max);
 
 /* Jobs queued or being committed, not yet handed back. Loop thread. */
 size_t	relay_commit_pending(struct relay_commit *c);

@@ -133,6 +133,20 @@ relay_http_start(struct relay *r)
 }
 
 void
+relay_http_apply_limits(struct relay *r)
+{
+	set_limits(r, r->http, r->cfg.max_body_bytes);
+	if (r->admin != NULL)
+		set_limits(r, r->admin, 4096);
+	/* A lower max_connections takes effect as connections close. */
+	if (r->paused && !r->stopping && r->listener != NULL &&
+	    r->conns < r->cfg.max_connections) {
+		evconnlistener_enable(r->listener);
+		r->paused = 0;
+	}
+}
+
+void
 relay_http_stop_accepting(struct relay *r)
 {
 	if (r->listener != NULL && !r->paused)

@@ -85,6 +85,13 @@ relay_rate_take(struct relay_rate *r, const uint8_t *key, uint64_t now_ms)
 }
 
 void
+relay_rate_set(struct relay_rate *r, unsigned rate_per_minute, unsigned burst)
+{
+	r->per_ms = (double)rate_per_minute / 60000.0;
+	r->burst = burst;
+}
+
+void
 relay_rate_free(struct relay_rate *r)
 {
 	if (r == NULL)

@@ -32,6 +32,9 @@ int	relay_rate_new(unsigned rate_per_minute, unsigned burst,
  */
 int	relay_rate_take(struct relay_rate *r, const uint8_t *key,
 	    uint64_t now_ms) AMANA_WUR;
+/* relay_rate_set: new limits (SIGHUP); buckets keep their tokens. */
+void	relay_rate_set(struct relay_rate *r, unsigned rate_per_minute,
+	    unsigned burst);
 void	relay_rate_free(struct relay_rate *r);
 
 /*

@@ -42,6 +42,8 @@ static const char usage[] =
 struct relay_main {
 	struct relay	 r;
 	struct event	*sig_term, *sig_int, *sig_hup, *drain_tick;
+	const char	*config_arg;	/* --config as given, or NULL */
+	char		 config[RELAY_PATH_MAX];	/* reachable; "" none */
 };
 
 static void
@@ -105,11 +107,53 @@ term_cb(evutil_socket_t sig, short what, void *arg)
 	event_add(m->drain_tick, &tick);
 }
 
+/*
+ * Re-reads the config file and applies the limits that can change while
+ * running (docs/OPERATIONS.md, "Signals"); the other keys need a
+ * restart and are ignored here.
+ */
+static void
+reload_config(struct relay_main *m)
+{
+	struct relay *r = &m->r;
+	struct relay_config fresh, *c = &r->cfg;
+	size_t bad = 0;
+	int ret;
+
+	if (m->config_arg == NULL)
+		return;
+	if (m->config[0] == '\0') {
+		log_line("reload: the config file is outside the chroot; "
+		    "limits unchanged (restart to change them)");
+		return;
+	}
+	relay_config_init(&fresh);
+	if ((ret = relay_config_load(&fresh, m->config, &bad)) != 0) {
+		fprintf(stderr, "amana-relay: reload: config line %zu: %s; "
+		    "keeping the old settings\n", bad, amana_strerror(ret));
+		return;
+	}
+	c->max_connections = fresh.max_connections;
+	c->max_header_bytes = fresh.max_header_bytes;
+	c->max_body_bytes = fresh.max_body_bytes;
+	c->max_memory_bytes = fresh.max_memory_bytes;
+	c->timeout = fresh.timeout;
+	c->queue_max = fresh.queue_max;
+	c->rate_per_minute = fresh.rate_per_minute;
+	c->rate_burst = fresh.rate_burst;
+	c->fetch_max = fresh.fetch_max;
+	relay_http_apply_limits(r);
+	relay_rate_set(r->rate, c->rate_per_minute, c->rate_burst);
+	relay_commit_set_limits(r->commit, c->queue_max, c->max_memory_bytes);
+	log_line("reload: limits from the config file applied");
+}
+
 static void
 hup_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct relay_main *m = arg;
 
+	reload_config(m);
 	if (relay_http_reload_tls(&m->r) != 0)
 		log_line("reload: cannot load the TLS certificate; "
 		    "keeping the old one");
@@ -119,6 +163,37 @@ hup_cb(evutil_socket_t sig, short what, void *arg)
 		    "keeping the old one");
 	relay_roster_changed(&m->r);
 	log_line("reloaded certificate, authority key and roster");
+}
+
+/*
+ * The loop has two priorities: 0 for the commit wake-up (answering
+ * receipts that are already durable), 1 (the default) for everything
+ * else. After at most RELAY_LOOP_BURST low-priority callbacks (each may
+ * verify an Ed25519 signature, ~50 us) the loop looks for a wake-up again,
+ * so finished receipts do not wait behind a burst of new requests.
+ */
+#define RELAY_LOOP_BURST	4
+
+static int
+new_base(struct event_base **out)
+{
+	struct event_config *cfg;
+	struct event_base *base = NULL;
+
+	if ((cfg = event_config_new()) == NULL)
+		return AMANA_ENOMEM;
+	if (event_config_set_max_dispatch_interval(cfg, NULL, RELAY_LOOP_BURST,
+	    1) == 0)
+		base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base == NULL)
+		return AMANA_ENOMEM;
+	if (event_base_priority_init(base, 2) != 0) {
+		event_base_free(base);
+		return AMANA_EIO;
+	}
+	*out = base;
+	return 0;
 }
 
 /* Signs the size-0 checkpoint served until the first commit. */
@@ -147,11 +222,20 @@ sign_empty(struct relay *r)
 	return ret;
 }
 
-/* chowns the data folder and the store to user (root + user only). */
+/*
+ * chowns the data folder, the store and the TLS files to user (root + user
+ * only), so that the unprivileged process can reload the certificate on
+ * SIGHUP (it holds the TLS key in memory anyway). relay.key stays root's:
+ * only the signer, which reads it before dropping privileges, needs it.
+ */
 static void
 hand_over(const char *user, const char *data, const char *store_dir)
 {
+	static const char *const tls[] = { "tls", "tls/cert.pem",
+	    "tls/key.pem" };
+	char path[RELAY_PATH_MAX + 32];
 	struct passwd *pw;
+	size_t i;
 
 	if (geteuid() != 0 || user[0] == '\0' || (pw = getpwnam(user)) == NULL)
 		return;
@@ -159,10 +243,38 @@ hand_over(const char *user, const char *data, const char *store_dir)
 	    amana_file_mkdirs(store_dir, 0700) != 0 ||
 	    chown(store_dir, pw->pw_uid, pw->pw_gid) != 0)
 		log_line("cannot hand the data folder to the user");
+	for (i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+		if (join(path, sizeof(path), data, tls[i]) != 0 ||
+		    chown(path, pw->pw_uid, pw->pw_gid) != 0)
+			log_line("cannot hand the TLS files to the user");
+}
+
+/*
+ * The name by which the relay reaches path after chroot(root), into out
+ * (size bytes): "" when path does not resolve inside root.
+ */
+static void
+chroot_path(const char *root, const char *path, char *out, size_t size)
+{
+	char *rr = NULL, *rp = NULL;
+	size_t n;
+
+	out[0] = '\0';
+	if ((rr = realpath(root, NULL)) == NULL ||
+	    (rp = realpath(path, NULL)) == NULL)
+		goto out;
+	n = strlen(rr);
+	if (strncmp(rp, rr, n) != 0 || rp[n] != '/' || strlen(rp + n) >= size)
+		goto out;
+	memcpy(out, rp + n, strlen(rp + n) + 1);
+out:
+	free(rr);
+	free(rp);
 }
 
 static int
-parse_args(int argc, char **argv, struct relay_config *cfg)
+parse_args(int argc, char **argv, struct relay_config *cfg,
+    const char **config_out)
 {
 	static const char *const flags[] = { "--data", "--listen",
 	    "--authority" };
@@ -210,6 +322,7 @@ parse_args(int argc, char **argv, struct relay_config *cfg)
 			return 2;
 		}
 	}
+	*config_out = config;
 	return 0;
 }
 
@@ -228,7 +341,7 @@ main(int argc, char **argv)
 	r->ssl_ex_idx = -1;
 	relay_config_init(&r->cfg);
 	relay_metrics_init(&r->metrics);
-	if ((ret = parse_args(argc, argv, &r->cfg)) != 0)
+	if ((ret = parse_args(argc, argv, &r->cfg, &m.config_arg)) != 0)
 		return ret == 1 ? 0 : 2;
 	if (sodium_init() < 0) {
 		log_line("cannot initialise libsodium");
@@ -280,14 +393,30 @@ main(int argc, char **argv)
 		    "given (writes answer 503)");
 
 	use_chroot = geteuid() == 0 && r->cfg.user[0] != '\0' && r->cfg.chroot;
+	if (use_chroot) {
+		/* SIGHUP re-reads these from inside the chroot. */
+		if (m.config_arg != NULL)
+			chroot_path(r->cfg.data_dir, m.config_arg, m.config,
+			    sizeof(m.config));
+		if (r->authority_path[0] != '\0') {
+			chroot_path(r->cfg.data_dir, r->authority_path, path,
+			    sizeof(r->authority_path));
+			memcpy(r->authority_path, path, sizeof(r->authority_path));
+		}
+		if ((m.config_arg != NULL && m.config[0] == '\0') ||
+		    (r->have_authority && r->authority_path[0] == '\0'))
+			log_line("note: files outside the data folder cannot "
+			    "be reloaded on SIGHUP under chroot");
+	} else if (m.config_arg != NULL &&
+	    strlen(m.config_arg) < sizeof(m.config))
+		memcpy(m.config, m.config_arg, strlen(m.config_arg) + 1);
 	if (join(path, sizeof(path), r->cfg.data_dir, "relay.key") != 0 ||
 	    relay_signer_start(path, r->cfg.user, use_chroot ?
 	    r->cfg.data_dir : NULL, &r->signer) != 0) {
 		log_line("cannot start the signer process");
 		return 1;
 	}
-	if (evthread_use_pthreads() != 0 ||
-	    (r->base = event_base_new()) == NULL) {
+	if (evthread_use_pthreads() != 0 || new_base(&r->base) != 0) {
 		log_line("cannot create the event loop");
 		goto out;
 	}

@@ -65,6 +65,8 @@ void	relay_reply_error(struct relay *r, struct evhttp_request *req,
 int	relay_http_start(struct relay *r) AMANA_WUR;
 /* http.c: stops accepting new connections (SIGTERM). */
 void	relay_http_stop_accepting(struct relay *r);
+/* http.c: applies r->cfg's timeout, header and body limits (SIGHUP). */
+void	relay_http_apply_limits(struct relay *r);
 /* http.c: reloads cert.pem/key.pem into a new SSL_CTX (SIGHUP). */
 int	relay_http_reload_tls(struct relay *r) AMANA_WUR;
 

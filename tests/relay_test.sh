@@ -14,7 +14,9 @@ PID=""
 FAILS=0
 CHECKS=0
 
+SIGNER=""
 cleanup() {
+	if [ -n "$SIGNER" ]; then kill -9 "$SIGNER" 2>/dev/null || true; fi
 	if [ -n "$PID" ]; then kill -9 "$PID" 2>/dev/null || true; fi
 	jobs -p | xargs -r kill -9 2>/dev/null || true
 	rm -rf "$T"
@@ -372,6 +374,102 @@ expect 201 POST /v1/alerts --data-binary "@$T/rl1.env"
 expect 201 POST /v1/alerts --data-binary "@$T/rl2.env"
 expect 429 POST /v1/alerts --data-binary "@$T/rl3.env"
 check '"${CURL[@]}" -D - -o /dev/null --data-binary "@$T/rl3.env" "$URL/v1/alerts" | grep -qi "^retry-after:"' "429 has Retry-After"
+check 'stop' "SIGTERM: exit 0"
+
+# --- queue full: 503 with Retry-After ------------------------------------------
+# queue_max = 1 and a stopped signer: the writer blocks inside the first
+# commit, the second request fills the queue, the third is refused.
+cat >"$T/relay.conf" <<EOF
+admin = 127.0.0.1:$APORT
+timeout = 3
+max_connections = 200
+rate_per_minute = 600000
+rate_burst = 100000
+max_body_bytes = 1048576
+queue_max = 1
+EOF
+start --authority "$T/auth.vkey"
+for s in 1 2 3; do "$CL" envelope "$T/ngo.key" "$T/q$s.env" 4096 $((6000 + s)); done
+SIGNER=$(pgrep -P "$PID" | head -1 || true)
+check '[ -n "$SIGNER" ]' "signer process found"
+kill -STOP "$SIGNER"
+post_bg() {	# post_bg N: POST qN.env in the background, status into qN.code
+	"${CURL[@]}" -o "$T/q$1.out" -w '%{http_code}' --data-binary "@$T/q$1.env" \
+	    "$URL/v1/alerts" >"$T/q$1.code" 2>/dev/null || true
+}
+post_bg 1 &
+Q1=$!
+sleep 0.5
+post_bg 2 &
+Q2=$!
+sleep 0.5
+got=$("${CURL[@]}" -D "$T/q3.h" -o "$T/body" -w '%{http_code}' \
+    --data-binary "@$T/q3.env" "$URL/v1/alerts" 2>/dev/null || true)
+check '[ "$got" = 503 ] && one_line_body' "queue full: 503 ($got)"
+check 'grep -qi "^retry-after: [0-9]" "$T/q3.h"' "queue full: Retry-After"
+check 'grep -q "queue full" "$T/body"' "503 says the queue is full"
+kill -CONT "$SIGNER"
+SIGNER=""
+wait "$Q1" "$Q2" || true
+check '[ "$(cat "$T/q1.code")" = 201 ] && [ "$(cat "$T/q2.code")" = 201 ]' "queued requests answered after the commit ($(cat "$T/q1.code") $(cat "$T/q2.code"))"
+expect 201 POST /v1/alerts --data-binary "@$T/q3.env"	# retried: accepted
+
+# --- a client stalling mid-body is disconnected within the read timeout -------
+# (libevent 2.1 closes the connection on a read timeout without a 408.)
+cat >"$T/stall.py" <<'PYEOF'
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))),
+                    server_hostname="localhost")
+s.sendall(b"POST /v1/alerts HTTP/1.1\r\nHost: localhost\r\n"
+          b"Content-Length: 4096\r\n\r\n" + b"x" * 100)
+t0 = time.monotonic()
+s.settimeout(20)
+data = b""
+try:
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        data += d
+except OSError:
+    pass
+st = data.split(b" ")[1].decode() if data.startswith(b"HTTP/1.1 ") else "none"
+print(f"{time.monotonic() - t0:.1f} {st}")
+PYEOF
+STALL=$(python3 "$T/stall.py" "$PORT" "$D/tls/cert.pem" || echo "99 error")
+echo "stalled body: closed after ${STALL% *} s, answer: ${STALL#* }"
+check 'python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 5.0 else 1)" "${STALL% *}"' "stalled body closed within the 3 s timeout + 2 s ($STALL)"
+check '[ "${STALL#* }" = none ] || [ "${STALL#* }" = 408 ]' "stalled body: no answer or 408 ($STALL)"
+expect 200 GET /checkpoint
+
+# --- SIGHUP: new certificate, reloaded limits ---------------------------------
+served_fp() {
+	openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+	    </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256
+}
+FP0=$(served_fp)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/new.key" -out "$T/new.pem" -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+FPN=$(openssl x509 -in "$T/new.pem" -noout -fingerprint -sha256)
+"$CL" envelope "$T/ngo.key" "$T/h1.env" 8192 7001
+expect 201 POST /v1/alerts --data-binary "@$T/h1.env"	# 8 KiB: fine before
+"$CL" envelope "$T/ngo.key" "$T/h2.env" 8192 7002
+cp "$T/new.key" "$D/tls/key.pem"
+cp "$T/new.pem" "$D/tls/cert.pem"
+sed -i 's/^max_body_bytes = .*/max_body_bytes = 4096/' "$T/relay.conf"
+kill -HUP "$PID"
+sleep 0.5
+check '[ "$(served_fp)" = "$FPN" ] && [ "$FPN" != "$FP0" ]' "SIGHUP: the new certificate is served"
+expect 413 POST /v1/alerts --data-binary "@$T/h2.env"	# max_body_bytes reloaded
+check 'grep -q "reload: limits" "$LOG"' "SIGHUP: limits applied (logged)"
+echo "bogus_key = 1" >>"$T/relay.conf"
+kill -HUP "$PID"
+sleep 0.3
+check 'grep -q "keeping the old settings" "$LOG"' "SIGHUP with a bad config keeps the old settings"
+check 'kill -0 "$PID"' "relay up after a bad reload"
+expect 413 POST /v1/alerts --data-binary "@$T/h2.env"
 check 'stop' "SIGTERM: exit 0"
 
 echo "relay_test: $CHECKS checks, $FAILS failed"
