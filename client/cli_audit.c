@@ -11,71 +11,13 @@
 #include <string.h>
 
 #include "amana_codec.h"
-#include "amana_cur.h"
 #include "amana_file.h"
 #include "cli.h"
 #include "cli_args.h"
 #include "cli_http.h"
 #include "cli_keys.h"
+#include "cli_parse.h"
 #include "cli_tlog.h"
-
-#define STATE_MAGIC	"amana-audit-state v1"
-#define STATE_MAX	4096
-
-struct audit_state {
-	char		origin[CKPT_ORIGIN_MAX + 1];
-	uint64_t	size;
-	uint8_t		root[MERKLE_HASH_LEN];
-};
-
-static int
-line_value(struct amana_cur *c, const char *key, const uint8_t **v,
-    size_t *v_len)
-{
-	const uint8_t *line;
-	size_t len, klen = strlen(key);
-
-	if (amana_cur_line(c, &line, &len) != 0 || len <= klen + 1 ||
-	    memcmp(line, key, klen) != 0 || line[klen] != ' ')
-		return AMANA_EPARSE;
-	*v = line + klen + 1;
-	*v_len = len - klen - 1;
-	return 0;
-}
-
-/* Strict parse of a state file p[0..len). */
-static int
-state_parse(const uint8_t *p, size_t len, struct audit_state *st)
-{
-	struct amana_cur c;
-	const uint8_t *v;
-	char num[24];
-	unsigned long long n;
-	size_t vl, rl;
-
-	amana_cur_init(&c, p, len);
-	if (amana_cur_expect(&c, STATE_MAGIC "\n", strlen(STATE_MAGIC) + 1) !=
-	    0)
-		return AMANA_EPARSE;
-	if (line_value(&c, "origin", &v, &vl) != 0 || vl > CKPT_ORIGIN_MAX)
-		return AMANA_EPARSE;
-	memcpy(st->origin, v, vl);
-	st->origin[vl] = '\0';
-	if (memchr(st->origin, '\0', vl) != NULL)
-		return AMANA_EPARSE;
-	if (line_value(&c, "size", &v, &vl) != 0 || vl >= sizeof(num))
-		return AMANA_EPARSE;
-	memcpy(num, v, vl);
-	num[vl] = '\0';
-	if (cli_parse_u64(num, 0, ~0ULL, &n) != 0)
-		return AMANA_EPARSE;
-	st->size = n;
-	if (line_value(&c, "root", &v, &vl) != 0 ||
-	    amana_b64_decode(st->root, sizeof(st->root), &rl, (const char *)v,
-	    vl, 1) != 0 || rl != MERKLE_HASH_LEN)
-		return AMANA_EPARSE;
-	return amana_cur_done(&c);
-}
 
 static int
 state_write(const char *path, const struct cli_tlog *t)
@@ -84,10 +26,10 @@ state_write(const char *path, const struct cli_tlog *t)
 	char root[64];
 	int err;
 
-	amana_buf_init(&b, STATE_MAX, 0);
+	amana_buf_init(&b, CLI_AUDIT_STATE_MAX, 0);
 	if ((err = amana_b64_encode(root, sizeof(root), t->ckpt.root,
 	    MERKLE_HASH_LEN, 1)) == 0 &&
-	    (err = amana_buf_printf(&b, STATE_MAGIC "\norigin %s\nsize %llu\n"
+	    (err = amana_buf_printf(&b, CLI_AUDIT_STATE_MAGIC "\norigin %s\nsize %llu\n"
 	    "root %s\n", t->ckpt.origin, (unsigned long long)t->size,
 	    root)) == 0)
 		err = amana_file_write_atomic(path, 0644, b.p, b.len);
@@ -105,7 +47,7 @@ cli_cmd_audit(int argc, char **argv)
 		{ "ca", 0, 1, 0, 0, NULL },
 	};
 	const size_t nopts = sizeof(opts) / sizeof(opts[0]);
-	struct audit_state st = { 0 };
+	struct cli_audit_state st = { 0 };
 	struct note_verifier lk;
 	struct cli_http *h = NULL;
 	struct cli_tlog t = { 0 };
@@ -114,7 +56,7 @@ cli_cmd_audit(int argc, char **argv)
 	const char *relay, *lkpath, *state;
 	int ret = CLI_USAGE, have_state = 0, err;
 
-	amana_buf_init(&sb, STATE_MAX, 0);
+	amana_buf_init(&sb, CLI_AUDIT_STATE_MAX, 0);
 	if (cli_args_parse("audit", argc, argv, opts, nopts, &a) != 0)
 		goto out;
 	relay = cli_relay_url(cli_opt_get(opts, nopts, "relay"));
@@ -138,7 +80,7 @@ cli_cmd_audit(int argc, char **argv)
 	if (state != NULL) {
 		err = amana_file_read(state, &sb);
 		if (err == 0) {
-			if (state_parse(sb.p, sb.len, &st) != 0) {
+			if (cli_audit_state_parse(sb.p, sb.len, &st) != 0) {
 				ret = cli_fail("audit", "%s: not an audit state "
 				    "file", state);
 				goto out;

@@ -2,10 +2,14 @@
  * cli_cases: `amana cases [--overdue]`, the investigator's deadline view:
  * per alert in the verified log, its relay time, whether it was
  * acknowledged within 7 days and answered within 3 months (EU directive
- * 2019/1937, art. 9). Alerts come from the log; acknowledgements and
- * replies from the receipts `amana ack|reply` keep in DIR/cases/
- * (N.ack-M.tlog-proof, N.reply-M.tlog-proof), each verified against the log
- * key and required to be entry M of the same log. Nothing is decrypted.
+ * 2019/1937, art. 9). Alerts come from the verified log. Acknowledgements
+ * and replies, from every investigator, come from the relay (GET
+ * /v1/alerts/N/replies, signed with a credentialed key): each must be the
+ * log entry its frame names, of its kind, with its SHA-256, and the time
+ * is the log entry's. The receipts `amana ack|reply` keep in DIR/cases/
+ * (N.ack-M.tlog-proof, N.reply-M.tlog-proof), verified against the log key
+ * and required to be entry M of the same log, count too (an alert whose
+ * envelope was purged has no replies on the relay). Nothing is decrypted.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -20,10 +24,12 @@
 #include "cli_keys.h"
 #include "cli_relay.h"
 #include "cli_tlog.h"
+#include "envelope.h"
 #include "logentry.h"
 
 #define ACK_DAYS	7
 #define ANSWER_MONTHS	3
+#define REPLIES_MAX	((size_t)80 << 20)
 
 struct cs_case {
 	uint64_t	index;
@@ -53,6 +59,14 @@ fmt(uint64_t ms, char *out, size_t size)
 	if (gmtime_r(&t, &tm) == NULL || strftime(out, size,
 	    "%Y-%m-%d %H:%M", &tm) == 0)
 		out[0] = '\0';
+}
+
+/* The earliest time wins. */
+static void
+note_time(uint64_t *slot, uint64_t ms)
+{
+	if (*slot == 0 || ms < *slot)
+		*slot = ms;
 }
 
 /* Reads DIR/cases/ receipts into the cases. */
@@ -112,19 +126,66 @@ load_answers(const char *cmd, const char *dir, const struct cli_tlog *t,
 		}
 		ret = CLI_OK;
 		for (i = 0; i < n; i++) {
-			if (cs[i].index != alert)
-				continue;
-			if (ack && (cs[i].ack_ms == 0 || le.time_ms <
-			    cs[i].ack_ms))
-				cs[i].ack_ms = le.time_ms;
-			if (!ack && (cs[i].ans_ms == 0 || le.time_ms <
-			    cs[i].ans_ms))
-				cs[i].ans_ms = le.time_ms;
+			if (cs[i].index == alert)
+				note_time(ack ? &cs[i].ack_ms : &cs[i].ans_ms,
+				    le.time_ms);
 		}
 	}
 out:
 	closedir(d);
 	amana_buf_free(&b);
+	return ret;
+}
+
+/*
+ * Reads the replies and acknowledgements of every alert from the relay,
+ * each checked against the verified log t.
+ */
+static int
+load_replies(const char *cmd, struct cli_http *h, struct cli_signer *signer,
+    const struct cli_tlog *t, struct cs_case *cs, size_t n)
+{
+	struct cli_http_resp resp = { 0 };
+	struct cli_frame f;
+	struct amana_cur c;
+	uint64_t ms;
+	size_t k, nf;
+	char q[96];
+	int ret = CLI_OK, m, kind;
+
+	for (k = 0; k < n; k++) {
+		m = snprintf(q, sizeof(q), "/v1/alerts/%llu/replies",
+		    (unsigned long long)cs[k].index);
+		if (m < 0 || (size_t)m >= sizeof(q))
+			return cli_fail(cmd, "alert number too large");
+		cli_http_resp_free(&resp);
+		if ((ret = cli_relay_get_404(cmd, h, q, REPLIES_MAX, signer,
+		    &resp)) != CLI_OK)
+			goto out;
+		if (resp.status == 404)
+			continue;	/* purged: only the kept receipts */
+		ret = CLI_FAIL;
+		if (cli_frames_check(resp.body.p, resp.body.len,
+		    cs[k].index + 1, (size_t)ENVELOPE_MAX, &nf) != 0) {
+			ret = cli_fail(cmd, "malformed list of replies to alert "
+			    "%llu from the relay",
+			    (unsigned long long)cs[k].index);
+			goto out;
+		}
+		amana_cur_init(&c, resp.body.p, resp.body.len);
+		while (cli_frame_next(&c, &f) == 0) {
+			if (f.index >= t->size)
+				break;	/* logged after our checkpoint */
+			if ((ret = cli_check_reply(cmd, t, cs[k].index, &f,
+			    &kind, &ms)) != CLI_OK)
+				goto out;
+			note_time(kind == ENVELOPE_KIND_ACK ? &cs[k].ack_ms :
+			    &cs[k].ans_ms, ms);
+		}
+		ret = CLI_OK;
+	}
+out:
+	cli_http_resp_free(&resp);
 	return ret;
 }
 
@@ -161,6 +222,8 @@ cli_cmd_cases(int argc, char **argv)
 	};
 	const size_t nopts = sizeof(opts) / sizeof(opts[0]);
 	struct cs_case *cs = NULL;
+	struct note_signer *s = NULL;
+	struct cli_signer signer;
 	struct cli_http *h = NULL;
 	struct cli_tlog t = { 0 };
 	struct note_verifier lk;
@@ -197,8 +260,11 @@ cli_cmd_cases(int argc, char **argv)
 	    (ret = cli_relay_open("cases", cli_opt_get(opts, nopts, "relay"),
 	    cli_opt_get(opts, nopts, "ca"), &h)) != CLI_OK ||
 	    (ret = cli_load_verifier("cases", lkpath, &lk)) != CLI_OK ||
+	    (ret = cli_load_signer("cases", keypath, cli_opt_get(opts, nopts,
+	    "passphrase-file"), &s)) != CLI_OK ||
 	    (ret = cli_tlog_load("cases", h, &lk, 0, &t)) != CLI_OK)
 		goto out;
+	signer.s = s;
 	ret = CLI_FAIL;
 	if ((cs = calloc((size_t)t.size + 1, sizeof(*cs))) == NULL)
 		goto out;
@@ -211,7 +277,8 @@ cli_cmd_cases(int argc, char **argv)
 		cs[n].t_ms = le.time_ms;
 		n++;
 	}
-	if ((ret = load_answers("cases", dir, &t, &lk, cs, n)) != CLI_OK)
+	if ((ret = load_replies("cases", h, &signer, &t, cs, n)) != CLI_OK ||
+	    (ret = load_answers("cases", dir, &t, &lk, cs, n)) != CLI_OK)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &now);
 	now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
@@ -235,6 +302,7 @@ cli_cmd_cases(int argc, char **argv)
 	ret = CLI_OK;
 out:
 	free(cs);
+	note_signer_free(s);
 	cli_tlog_free(&t);
 	cli_http_free(h);
 	cli_args_free(opts, nopts);

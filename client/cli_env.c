@@ -1,10 +1,15 @@
 /*
  * cli_env: `amana envelope payload` and `amana receipt verify`, offline.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
+#include "amana_codec.h"
 #include "amana_file.h"
 #include "cli.h"
 #include "cli_args.h"
@@ -36,6 +41,111 @@ cli_read_envelope(const char *cmd, const char *path, struct amana_buf *b,
 		return cli_fail(cmd, "%s: the envelope's signature does not "
 		    "verify", path);
 	return CLI_OK;
+}
+
+#define ENV_CHUNK	((size_t)64 << 10)
+
+/* Reads exactly len bytes at *off of fd into p. 0 or AMANA_EIO. */
+static int
+read_at(int fd, uint8_t *p, size_t len, uint64_t *off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = pread(fd, p, len, (off_t)*off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return AMANA_EIO;
+		p += n;
+		len -= (size_t)n;
+		*off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int
+cli_open_envelope(const char *cmd, const char *path, int *fd_out,
+    struct envelope_header *hdr, uint8_t hash[ENVELOPE_HASH_LEN],
+    size_t *len_out)
+{
+	struct envelope_checker *ck = NULL;
+	struct amana_sha256_ctx *sha = NULL;
+	const struct envelope_header *eh;
+	struct stat st;
+	uint8_t head[ENVELOPE_HEADER_LEN], sig[ENVELOPE_SIG_LEN], *buf = NULL;
+	uint64_t off = 0, left;
+	size_t n;
+	int fd = -1, ret = CLI_FAIL, err;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		ret = errno == ENOENT ? cli_fail(cmd, "%s: no such file",
+		    path) : cli_fail(cmd, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ret = cli_fail(cmd, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > ENVELOPE_MAX) {
+		ret = cli_fail(cmd, "%s: too large for an envelope", path);
+		goto out;
+	}
+	if ((buf = malloc(ENV_CHUNK)) == NULL ||
+	    amana_sha256_new(&sha) != 0) {
+		ret = cli_fail(cmd, "out of memory");
+		goto out;
+	}
+	if (read_at(fd, head, sizeof(head), &off) != 0 ||
+	    (err = envelope_checker_new(head, sizeof(head), &ck)) != 0) {
+		ret = cli_fail(cmd, "%s: not an Amana envelope", path);
+		goto out;
+	}
+	eh = envelope_checker_header(ck);
+	if ((uint64_t)st.st_size != ENVELOPE_OVERHEAD + eh->payload_len) {
+		ret = cli_fail(cmd, "%s: not an Amana envelope (its length "
+		    "differs from its header's)", path);
+		goto out;
+	}
+	amana_sha256_update(sha, head, sizeof(head));
+	for (left = eh->payload_len; left > 0; left -= n) {
+		n = left > ENV_CHUNK ? ENV_CHUNK : (size_t)left;
+		if (read_at(fd, buf, n, &off) != 0) {
+			ret = cli_fail(cmd, "%s: cannot read it (did it "
+			    "change?)", path);
+			goto out;
+		}
+		if ((err = envelope_checker_payload(ck, buf, n)) != 0) {
+			ret = cli_fail(cmd, "%s: not an Amana envelope (%s)",
+			    path, amana_strerror(err));
+			goto out;
+		}
+		amana_sha256_update(sha, buf, n);
+	}
+	if (read_at(fd, sig, sizeof(sig), &off) != 0) {
+		ret = cli_fail(cmd, "%s: cannot read it (did it change?)",
+		    path);
+		goto out;
+	}
+	amana_sha256_update(sha, sig, sizeof(sig));
+	if (envelope_checker_finish(ck, sig, eh->signer) != 0) {
+		ret = cli_fail(cmd, "%s: the envelope's signature does not "
+		    "verify", path);
+		goto out;
+	}
+	*hdr = *eh;
+	amana_sha256_final(sha, hash);
+	*len_out = (size_t)off;
+	*fd_out = fd;
+	fd = -1;
+	ret = CLI_OK;
+out:
+	envelope_checker_free(ck);
+	amana_sha256_free(sha);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 int

@@ -21,6 +21,17 @@
 int	cli_read_envelope(const char *cmd, const char *path,
 	    struct amana_buf *b, struct envelope_view *v);
 /*
+ * cli_open_envelope: opens path (O_NOFOLLOW) and checks the envelope in it
+ * while reading it once in 64 KiB pieces (constant memory, whatever its
+ * size): a valid header, exactly ENVELOPE_OVERHEAD + payload_len bytes,
+ * and a signature by the signer key the header names. On CLI_OK *fd is the
+ * open file (the caller closes it), *hdr its header, hash the SHA-256 of
+ * the whole file (the log entry's hash) and *len its size.
+ */
+int	cli_open_envelope(const char *cmd, const char *path, int *fd,
+	    struct envelope_header *hdr, uint8_t hash[ENVELOPE_HASH_LEN],
+	    size_t *len);
+/*
  * cli_check_receipt: receipt_verify with a one-line error naming what.
  * env may be NULL (env_len 0). *out filled on success.
  */
@@ -42,5 +53,17 @@ struct cli_tlog;
  */
 int	cli_check_in_log(const char *cmd, const struct cli_tlog *t,
 	    uint64_t index, int kind, const uint8_t *p, size_t len);
+struct cli_frame;
+/*
+ * cli_check_reply: frame f from GET /v1/alerts/{alert}/replies is a reply
+ * or acknowledgement envelope for alert whose signature verifies, and it
+ * is log entry f->index of the verified log t, of the matching kind, with
+ * the SHA-256 of f's bytes (f->index < t->size: the caller skips newer
+ * ones). On CLI_OK, *kind is its ENVELOPE_KIND_* and *time_ms the log
+ * entry's relay time.
+ */
+int	cli_check_reply(const char *cmd, const struct cli_tlog *t,
+	    uint64_t alert, const struct cli_frame *f, int *kind,
+	    uint64_t *time_ms);
 
 #endif

@@ -92,7 +92,7 @@ cli_check_in_log(const char *cmd, const struct cli_tlog *t, uint64_t index,
 		    (unsigned long long)index);
 	cli_tlog_entry(t, index, &e, &elen);
 	if (logentry_decode(e, elen, &le) != 0 || le.kind != kind)
-		return cli_fail(cmd, "log entry %llu is not an %s",
+		return cli_fail(cmd, "log entry %llu is not of kind %s",
 		    (unsigned long long)index, logentry_kind_name(kind));
 	envelope_hash(p, len, hash);
 	if (memcmp(hash, le.hash, sizeof(hash)) != 0)
@@ -102,6 +102,35 @@ cli_check_in_log(const char *cmd, const struct cli_tlog *t, uint64_t index,
 	    envelope_verify(&v, v.hdr.signer) != 0)
 		return cli_fail(cmd, "envelope %llu is malformed or its "
 		    "signature does not verify", (unsigned long long)index);
+	return CLI_OK;
+}
+
+int
+cli_check_reply(const char *cmd, const struct cli_tlog *t, uint64_t alert,
+    const struct cli_frame *f, int *kind, uint64_t *time_ms)
+{
+	struct envelope_view v;
+	struct logentry le;
+	const uint8_t *e;
+	size_t elen;
+	int ret;
+
+	if (envelope_parse(f->p, f->len, &v) != 0 || v.hdr.ref != alert ||
+	    (v.hdr.kind != ENVELOPE_KIND_REPLY &&
+	    v.hdr.kind != ENVELOPE_KIND_ACK))
+		return cli_fail(cmd, "the relay sent a malformed reply for "
+		    "alert %llu (entry %llu)", (unsigned long long)alert,
+		    (unsigned long long)f->index);
+	if ((ret = cli_check_in_log(cmd, t, f->index, v.hdr.kind ==
+	    ENVELOPE_KIND_ACK ? LOGENTRY_ACK : LOGENTRY_REPLY, f->p, f->len)) !=
+	    CLI_OK)
+		return ret;
+	cli_tlog_entry(t, f->index, &e, &elen);
+	if (logentry_decode(e, elen, &le) != 0)
+		return cli_fail(cmd, "log entry %llu is malformed",
+		    (unsigned long long)f->index);
+	*kind = v.hdr.kind;
+	*time_ms = le.time_ms;
 	return CLI_OK;
 }
 
@@ -130,6 +159,7 @@ cli_cmd_fetch(int argc, char **argv)
 	const char *keypath, *dir, *lkpath, *from_s;
 	char lkbuf[4096], path[4200], q[96];
 	unsigned long long from, next, got = 0;
+	size_t nf;
 	int ret = CLI_USAGE, err, n;
 
 	if (cli_args_parse("fetch", argc, argv, opts, nopts, &a) != 0)
@@ -175,6 +205,12 @@ cli_cmd_fetch(int argc, char **argv)
 		    FETCH_RESP_MAX, &cs, "Amana-Next", &resp)) != CLI_OK)
 			goto out;
 		ret = CLI_FAIL;
+		if (cli_frames_check(resp.body.p, resp.body.len, from,
+		    (size_t)ENVELOPE_MAX, &nf) != 0) {
+			ret = cli_fail("fetch", "malformed answer from the "
+			    "relay");
+			goto out;
+		}
 		next = from;
 		amana_cur_init(&c, resp.body.p, resp.body.len);
 		while (amana_cur_left(&c) > 0) {

@@ -21,6 +21,9 @@
 #include "cli_http.h"
 
 #define HDR_MAX		8
+/* A file body is read in BODY_CHUNK pieces while under BODY_LOW queued. */
+#define BODY_CHUNK	((size_t)64 << 10)
+#define BODY_LOW	((size_t)256 << 10)
 
 struct cli_http {
 	struct event_base	*base;
@@ -54,6 +57,13 @@ struct call {
 	size_t			 sent;
 	int			 last_pct;
 	const char		*want_header;
+	/* a body streamed from a file */
+	int			 body_is_fd;
+	int			 body_fd;
+	size_t			 body_off;	/* bytes queued so far */
+	int			 body_err;	/* read failure: abort */
+	int			 refilling;	/* inside refill() */
+	size_t			 drained;	/* bytes written out */
 };
 
 static void
@@ -209,15 +219,61 @@ on_close(struct evhttp_connection *conn, void *arg)
 	h->conn_dead = 1;
 }
 
+/*
+ * Queues more of a file body into buf until BODY_LOW bytes wait or the
+ * body is all queued. Returns 0, AMANA_EIO (read error, short file),
+ * AMANA_ERANGE (offset beyond off_t) or AMANA_ENOMEM.
+ */
+static int
+refill(struct call *c, struct evbuffer *buf, size_t low)
+{
+	struct evbuffer_iovec v;
+	size_t want;
+	ssize_t n;
+
+	while (c->body_off < c->total && evbuffer_get_length(buf) < low) {
+		want = c->total - c->body_off;
+		if (want > BODY_CHUNK)
+			want = BODY_CHUNK;
+		if (c->body_off > (size_t)INT64_MAX - want)
+			return AMANA_ERANGE;
+		if (evbuffer_reserve_space(buf, (ev_ssize_t)want, &v, 1) < 1)
+			return AMANA_ENOMEM;
+		do
+			n = pread(c->body_fd, v.iov_base, want,
+			    (off_t)c->body_off);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return AMANA_EIO;	/* error, or the file shrank */
+		v.iov_len = (size_t)n;
+		if (evbuffer_commit_space(buf, &v, 1) != 0)
+			return AMANA_ENOMEM;
+		c->body_off += (size_t)n;
+	}
+	return 0;
+}
+
 static void
-on_progress(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
 	struct call *c = arg;
 	int pct;
 
-	(void)buf;
-	if (!c->progress || c->done)
+	if (c->done)
+		return;
+	c->drained += info->n_deleted;
+	/* refill as the connection drains (not from our own additions) */
+	if (c->body_is_fd && !c->body_err && !c->refilling &&
+	    info->n_deleted > 0) {
+		c->refilling = 1;
+		if (refill(c, buf, BODY_LOW) != 0) {
+			c->body_err = 1;
+			event_base_loopbreak(c->h->base);
+		}
+		c->refilling = 0;
+	}
+	if (!c->progress || info->n_deleted == 0)
 		return;
 	c->sent += info->n_deleted;
 	if (c->sent > c->total)
@@ -267,9 +323,12 @@ make_conn(struct cli_http *h, struct call *c)
 	evhttp_connection_set_timeout(h->conn, CLI_HTTP_TIMEOUT_S);
 	evhttp_connection_set_retries(h->conn, 0);
 	evhttp_connection_set_closecb(h->conn, on_close, h);
-	if (c->progress)
-		evbuffer_add_cb(bufferevent_get_output(h->bev), on_progress,
-		    c);
+	if ((c->progress || c->body_is_fd) &&
+	    evbuffer_add_cb(bufferevent_get_output(h->bev), on_output, c) ==
+	    NULL) {
+		drop_conn(h);
+		return AMANA_ENOMEM;
+	}
 	return 0;
 fail:
 	if (h->bev == NULL && h->ssl != NULL)
@@ -384,6 +443,15 @@ explain_failure(struct cli_http *h, const struct call *c)
 		set_err(h, "response too large from", NULL);
 		return;
 	}
+	if (c->body_is_fd && c->drained > 0) {
+		/* a relay answers 413 and closes on a body over its limit */
+		(void)snprintf(detail, sizeof(detail), "%.1f of %.1f MiB "
+		    "sent; is the body over the relay's max_body_bytes?",
+		    (double)(c->drained < c->total ? c->drained : c->total) /
+		    1048576.0, (double)c->total / 1048576.0);
+		set_err(h, "connection lost while sending to", detail);
+		return;
+	}
 	if (h->ssl != NULL && SSL_is_init_finished(h->ssl))
 		set_err(h, "connection lost to", NULL);
 	else
@@ -399,7 +467,7 @@ try_once(struct cli_http *h, const struct cli_http_req *req,
 	struct evkeyvalq *oh;
 	struct evbuffer *ob;
 	enum evhttp_cmd_type type;
-	char hostport[300], path[4096];
+	char hostport[300], path[4096], clen[24];
 	size_t nh = 0, i;
 	int n, ret;
 
@@ -413,6 +481,8 @@ try_once(struct cli_http *h, const struct cli_http_req *req,
 	c->last_pct = -1;
 	c->progress = req->progress && req->body_len >= (4u << 20) &&
 	    isatty(STDERR_FILENO);
+	c->body_is_fd = req->body_is_fd;
+	c->body_fd = req->body_fd;
 	cli_http_resp_free(resp);
 	amana_buf_init(&resp->body, req->resp_max, 0);
 
@@ -425,6 +495,8 @@ try_once(struct cli_http *h, const struct cli_http_req *req,
 	n = snprintf(path, sizeof(path), "%s%s", h->prefix, req->path);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return AMANA_ERANGE;
+	if (req->body_is_fd && (req->hdr_fn != NULL || req->body_fd < 0))
+		return AMANA_EINVAL;
 	if (req->hdr_fn != NULL && (ret = req->hdr_fn(req->hdr_arg,
 	    req->method, path, req->body, req->body_len, hdrs, HDR_MAX,
 	    &nh)) != 0)
@@ -432,9 +504,9 @@ try_once(struct cli_http *h, const struct cli_http_req *req,
 	/* let libevent notice a connection the server closed meanwhile */
 	if (h->conn != NULL)
 		(void)event_base_loop(h->base, EVLOOP_NONBLOCK);
-	/* the progress callback points at this try's stack: own conn */
+	/* the output callback points at this try's stack: own conn */
 	if (h->conn != NULL && (h->conn_dead || c->progress ||
-	    (h->conn_used && !req->idempotent)))
+	    c->body_is_fd || (h->conn_used && !req->idempotent)))
 		drop_conn(h);
 	if (h->conn == NULL && (ret = make_conn(h, c)) != 0) {
 		set_err(h, "cannot set up TLS for", NULL);
@@ -465,7 +537,18 @@ try_once(struct cli_http *h, const struct cli_http_req *req,
 	for (i = 0; i < nh; i++)
 		if (evhttp_add_header(oh, hdrs[i].name, hdrs[i].value) != 0)
 			goto fail;
-	if (req->body_len > 0) {
+	if (req->body_is_fd) {
+		/* the first BODY_LOW bytes now, the rest as it drains */
+		n = snprintf(clen, sizeof(clen), "%zu", req->body_len);
+		if (n < 0 || (size_t)n >= sizeof(clen) ||
+		    evhttp_add_header(oh, "Content-Length", clen) != 0)
+			goto fail;
+		if ((ret = refill(c, evhttp_request_get_output_buffer(r),
+		    BODY_LOW)) != 0) {
+			set_err(h, "cannot read the body to send to", NULL);
+			goto fail;
+		}
+	} else if (req->body_len > 0) {
 		ob = evhttp_request_get_output_buffer(r);
 		if (evbuffer_add_reference(ob, req->body, req->body_len, NULL,
 		    NULL) != 0)
@@ -482,13 +565,22 @@ try_once(struct cli_http *h, const struct cli_http_req *req,
 		return AMANA_ENET;
 	}
 	r = NULL;
-	if (event_base_dispatch(h->base) < 0 || !c->done) {
+	if (event_base_dispatch(h->base) < 0 || c->body_err) {
+		drop_conn(h);
+		if (c->body_err) {
+			set_err(h, "cannot read the body to send to", NULL);
+			return AMANA_EIO;
+		}
+		set_err(h, "event loop failure with", NULL);
+		return AMANA_ENET;
+	}
+	if (!c->done) {
 		drop_conn(h);
 		set_err(h, "event loop failure with", NULL);
 		return AMANA_ENET;
 	}
-	if (c->progress) {
-		if (c->last_pct >= 0 && c->last_pct < 100)
+	if (c->progress || c->body_is_fd) {
+		if (c->progress && c->last_pct >= 0 && c->last_pct < 100)
 			fputc('\n', stderr);
 		c->progress = 0;
 		drop_conn(h);

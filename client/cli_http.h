@@ -45,6 +45,15 @@ struct cli_http_req {
 						   to the URL's path */
 	const uint8_t		*body;		/* borrowed, may be NULL */
 	size_t			 body_len;
+	/*
+	 * body_is_fd: the body is instead body_len bytes of the open file
+	 * body_fd (borrowed, read with pread from offset 0 on every try),
+	 * streamed as the connection drains, so memory stays a few hundred
+	 * KiB whatever body_len; sent with a Content-Length. Not with
+	 * hdr_fn (a signature needs the body in memory).
+	 */
+	int			 body_is_fd;
+	int			 body_fd;
 	const char		*content_type;	/* NULL: none */
 	cli_http_hdr_fn		 hdr_fn;	/* NULL: no extra headers */
 	void			*hdr_arg;
@@ -79,7 +88,9 @@ void	cli_http_free(struct cli_http *h);
  * free with cli_http_resp_free (also safe after a failure).
  * Returns 0, AMANA_ENET (unreachable, TLS or certificate failure, timeout;
  * cli_http_errmsg explains), AMANA_ETOOBIG (response over resp_max),
- * AMANA_EBUSY (still 503 after the tries), AMANA_ENOMEM, or hdr_fn's error.
+ * AMANA_EBUSY (still 503 after the tries), AMANA_EIO (body_fd unreadable
+ * or shorter than body_len), AMANA_EINVAL (body_is_fd with hdr_fn),
+ * AMANA_ENOMEM, or hdr_fn's error.
  */
 int	cli_http_do(struct cli_http *h, const struct cli_http_req *req,
 	    struct cli_http_resp *resp) AMANA_WUR;

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cli_args.h"
 #include "cli_keys.h"
+#include "cli_parse.h"
 #include "keyfile.h"
 
 
@@ -108,29 +109,14 @@ out:
 	return ret;
 }
 
-static int
-add_recipient(const char *cmd, const char *what, const uint8_t *p,
-    size_t len, uint8_t (*pks)[AGE_KEY_LEN], size_t *n)
-{
-	if (*n == AGE_RECIPIENTS_MAX)
-		return cli_fail(cmd, "too many recipients");
-	if (len != AGE_RECIPIENT_STR_LEN ||
-	    age_recipient_parse(p, len, pks[*n]) != 0)
-		return cli_fail(cmd, "%s: not an age recipient (age1...)",
-		    what);
-	(*n)++;
-	return CLI_OK;
-}
 
 int
 cli_load_recipients(const char *cmd, const char *const *specs, size_t n,
     uint8_t (**pks_out)[AGE_KEY_LEN], size_t *n_out)
 {
 	uint8_t (*pks)[AGE_KEY_LEN] = NULL;
-	struct amana_cur c;
 	struct amana_buf b;
-	const uint8_t *line;
-	size_t i, line_len, np = 0, before;
+	size_t i, np = 0, bad = 0, len;
 	int ret = CLI_OK, err;
 
 	amana_buf_init(&b, CLI_PUBLIC_FILE_MAX, 0);
@@ -139,10 +125,19 @@ cli_load_recipients(const char *cmd, const char *const *specs, size_t n,
 	for (i = 0; i < n; i++) {
 		if (strncmp(specs[i], "age1", 4) == 0 &&
 		    access(specs[i], F_OK) != 0) {
-			if ((ret = add_recipient(cmd, specs[i],
-			    (const uint8_t *)specs[i], strlen(specs[i]), pks,
-			    &np)) != CLI_OK)
+			len = strlen(specs[i]);
+			if (np == AGE_RECIPIENTS_MAX) {
+				ret = cli_fail(cmd, "too many recipients");
 				goto out;
+			}
+			if (len != AGE_RECIPIENT_STR_LEN ||
+			    age_recipient_parse((const uint8_t *)specs[i], len,
+			    pks[np]) != 0) {
+				ret = cli_fail(cmd, "%s: not an age recipient "
+				    "(age1...)", specs[i]);
+				goto out;
+			}
+			np++;
 			continue;
 		}
 		amana_buf_reset(&b);
@@ -152,27 +147,20 @@ cli_load_recipients(const char *cmd, const char *const *specs, size_t n,
 			    cli_file_err(cmd, specs[i], err);
 			goto out;
 		}
-		if (b.len > 0 && b.p[b.len - 1] != '\n' &&
-		    (err = amana_buf_u8(&b, '\n')) != 0) {
-			ret = cli_file_err(cmd, specs[i], err);
+		err = cli_recipients_parse(b.p, b.len, pks,
+		    AGE_RECIPIENTS_MAX, &np, &bad);
+		if (err == AMANA_ERANGE) {
+			ret = cli_fail(cmd, "too many recipients");
 			goto out;
 		}
-		amana_cur_init(&c, b.p, b.len);
-		before = np;
-		while (amana_cur_left(&c) > 0) {
-			if (amana_cur_line(&c, &line, &line_len) != 0)
-				break;
-			if (line_len > 0 && line[line_len - 1] == '\r')
-				line_len--;
-			if (line_len == 0 || line[0] == '#')
-				continue;
-			if ((ret = add_recipient(cmd, specs[i], line, line_len,
-			    pks, &np)) != CLI_OK)
-				goto out;
-		}
-		if (np == before) {
+		if (err == AMANA_ENOENT) {
 			ret = cli_fail(cmd, "%s: no recipient in the file",
 			    specs[i]);
+			goto out;
+		}
+		if (err != 0) {
+			ret = cli_fail(cmd, "%s: line %zu: not an age recipient "
+			    "(age1...)", specs[i], bad);
 			goto out;
 		}
 	}

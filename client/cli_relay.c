@@ -62,6 +62,28 @@ cli_relay_call(const char *cmd, struct cli_http *h, const char *method,
 	    idempotent, resp_max, signer, NULL, resp);
 }
 
+/* Sends req; one line for every failure. */
+static int
+relay_do(const char *cmd, struct cli_http *h, const struct cli_http_req *req,
+    int ok_404, struct cli_http_resp *resp)
+{
+	int err;
+
+	if ((err = cli_http_do(h, req, resp)) != 0) {
+		if (err == AMANA_ENET || err == AMANA_EBUSY ||
+		    err == AMANA_ETOOBIG || err == AMANA_EIO)
+			return cli_fail(cmd, "%s", cli_http_errmsg(h));
+		return cli_fail(cmd, "%s", amana_strerror(err));
+	}
+	if (resp->status / 100 == 2 || (ok_404 && resp->status == 404))
+		return CLI_OK;
+	if (resp->status == 403 || resp->status == 401)
+		return cli_fail(cmd, "the relay refused: %s", resp->line[0] ?
+		    resp->line : "forbidden");
+	return cli_fail(cmd, "the relay answered %d: %s", resp->status,
+	    resp->line[0] ? resp->line : "(no reason given)");
+}
+
 int
 cli_relay_call_h(const char *cmd, struct cli_http *h, const char *method,
     const char *path, const uint8_t *body, size_t body_len, int idempotent,
@@ -69,7 +91,6 @@ cli_relay_call_h(const char *cmd, struct cli_http *h, const char *method,
     struct cli_http_resp *resp)
 {
 	struct cli_http_req req = { 0 };
-	int err;
 
 	req.want_header = want_header;
 	req.method = method;
@@ -84,33 +105,41 @@ cli_relay_call_h(const char *cmd, struct cli_http *h, const char *method,
 		req.hdr_fn = cli_sign_hdrs;
 		req.hdr_arg = signer;
 	}
-	if ((err = cli_http_do(h, &req, resp)) != 0) {
-		if (err == AMANA_ENET || err == AMANA_EBUSY ||
-		    err == AMANA_ETOOBIG)
-			return cli_fail(cmd, "%s", cli_http_errmsg(h));
-		return cli_fail(cmd, "%s", amana_strerror(err));
-	}
-	if (resp->status / 100 == 2)
-		return CLI_OK;
-	if (resp->status == 403 || resp->status == 401)
-		return cli_fail(cmd, "the relay refused: %s", resp->line[0] ?
-		    resp->line : "forbidden");
-	return cli_fail(cmd, "the relay answered %d: %s", resp->status,
-	    resp->line[0] ? resp->line : "(no reason given)");
+	return relay_do(cmd, h, &req, 0, resp);
 }
 
 int
-cli_frame_next(struct amana_cur *c, struct cli_frame *f)
+cli_relay_get_404(const char *cmd, struct cli_http *h, const char *path,
+    size_t resp_max, struct cli_signer *signer, struct cli_http_resp *resp)
 {
-	struct amana_cur save = *c;
-	uint64_t len;
+	struct cli_http_req req = { 0 };
 
-	if (amana_cur_u64be(c, &f->index) != 0 ||
-	    amana_cur_u64be(c, &len) != 0 || len > amana_cur_left(c) ||
-	    amana_cur_take(c, (size_t)len, &f->p) != 0) {
-		*c = save;
-		return AMANA_EPARSE;
+	req.method = "GET";
+	req.path = path;
+	req.idempotent = 1;
+	req.resp_max = resp_max;
+	if (signer != NULL) {
+		req.hdr_fn = cli_sign_hdrs;
+		req.hdr_arg = signer;
 	}
-	f->len = (size_t)len;
-	return 0;
+	return relay_do(cmd, h, &req, 1, resp);
 }
+
+int
+cli_relay_post_file(const char *cmd, struct cli_http *h, const char *path,
+    int fd, size_t len, size_t resp_max, struct cli_http_resp *resp)
+{
+	struct cli_http_req req = { 0 };
+
+	req.method = "POST";
+	req.path = path;
+	req.body_is_fd = 1;
+	req.body_fd = fd;
+	req.body_len = len;
+	req.content_type = "application/octet-stream";
+	req.idempotent = 1;
+	req.resp_max = resp_max;
+	req.progress = 1;
+	return relay_do(cmd, h, &req, 0, resp);
+}
+

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cli_http.h"
+#include "cli_parse.h"
 #include "note.h"
 #include "reqsig.h"
 
@@ -46,13 +47,20 @@ int	cli_relay_call_h(const char *cmd, struct cli_http *h,
 	    struct cli_signer *signer, const char *want_header,
 	    struct cli_http_resp *resp);
 
-/* One frame of a relay list: u64be index || u64be len || bytes. */
-struct cli_frame {
-	uint64_t	 index;
-	const uint8_t	*p;		/* into the list */
-	size_t		 len;
-};
-/* Next frame from the cursor; 0, AMANA_EPARSE. */
-int	cli_frame_next(struct amana_cur *c, struct cli_frame *f) AMANA_WUR;
+/*
+ * cli_relay_get_404: a signed, idempotent GET like cli_relay_call, except
+ * that a 404 answer is CLI_OK with resp->status 404 and nothing printed.
+ */
+int	cli_relay_get_404(const char *cmd, struct cli_http *h,
+	    const char *path, size_t resp_max, struct cli_signer *signer,
+	    struct cli_http_resp *resp);
+/*
+ * cli_relay_post_file: an unsigned, idempotent POST of len bytes of the
+ * open file fd (borrowed; read from offset 0 on each try, never held in
+ * memory whole) as the body; otherwise as cli_relay_call.
+ */
+int	cli_relay_post_file(const char *cmd, struct cli_http *h,
+	    const char *path, int fd, size_t len, size_t resp_max,
+	    struct cli_http_resp *resp);
 
 #endif

@@ -123,8 +123,10 @@ answer(const char *cmd, int kind, int argc, char **argv)
 	struct cli_args a;
 	struct amana_buf msg, rec, payload, env;
 	uint8_t pks[2][AGE_KEY_LEN], sm[ENVELOPE_SIGNED_LEN], sig[NOTE_SIG_LEN];
-	const char *keypath, *lkpath, *alert_s, *dir, *sl;
-	char lkbuf[4096], q[96], path[4200], dirbuf[4096];
+	const char *keypath, *lkpath, *alert_s, *dir, *sl, *idp;
+	const char *const *idpaths;
+	char lkbuf[4096], q[96], path[4200], dirbuf[4096], idbuf[4200];
+	size_t nidpaths;
 	unsigned long long alert;
 	size_t nids = 0;
 	int ret = CLI_USAGE, err, n;
@@ -137,16 +139,10 @@ answer(const char *cmd, int kind, int argc, char **argv)
 		goto out;
 	keypath = cli_opt_get(opts, nopts, "key");
 	alert_s = cli_opt_get(opts, nopts, "alert");
-	if (a.npos > 1 || keypath == NULL || alert_s == NULL ||
-	    opts[3].count == 0) {
+	if (a.npos > 1 || keypath == NULL || alert_s == NULL) {
 		ret = cli_usage(cmd, a.npos > 1 ? "expected at most one "
 		    "MESSAGE-FILE" : keypath == NULL ? "missing --key F" :
-		    alert_s == NULL ? "missing --alert N" : "missing --identity "
-		    "F (the authority identity, to read the reply recipient)");
-		goto out;
-	}
-	if (kind == ENVELOPE_KIND_REPLY && a.npos == 0) {
-		ret = cli_usage(cmd, "give the reply as MESSAGE-FILE or -");
+		    "missing --alert N");
 		goto out;
 	}
 	if (cli_parse_u64(alert_s, 0, ~0ULL >> 1, &alert) != 0) {
@@ -162,6 +158,23 @@ answer(const char *cmd, int kind, int argc, char **argv)
 			goto out;
 		dir = dirbuf;
 	}
+	/* the authority identity: --identity, else authority.identity in DIR */
+	idpaths = opts[3].vals;
+	nidpaths = opts[3].count;
+	if (nidpaths == 0) {
+		if ((ret = cli_path(cmd, idbuf, sizeof(idbuf), dir,
+		    "authority.identity")) != CLI_OK)
+			goto out;
+		if (access(idbuf, F_OK) != 0) {
+			ret = cli_usage(cmd, "missing --identity F (the "
+			    "authority identity, to read the alert's reply "
+			    "recipient), or put it in %s", idbuf);
+			goto out;
+		}
+		idp = idbuf;
+		idpaths = &idp;
+		nidpaths = 1;
+	}
 	if ((ret = cli_log_key_path(cmd, cli_opt_get(opts, nopts, "log-key"),
 	    keypath, lkbuf, sizeof(lkbuf), &lkpath)) != CLI_OK ||
 	    (ret = cli_relay_open(cmd, cli_opt_get(opts, nopts, "relay"),
@@ -169,18 +182,23 @@ answer(const char *cmd, int kind, int argc, char **argv)
 	    (ret = cli_load_verifier(cmd, lkpath, &lk)) != CLI_OK ||
 	    (ret = cli_load_signer(cmd, keypath, cli_opt_get(opts, nopts,
 	    "passphrase-file"), &s)) != CLI_OK ||
-	    (ret = cli_load_identities(cmd, opts[3].vals, opts[3].count,
+	    (ret = cli_load_identities(cmd, idpaths, nidpaths,
 	    cli_opt_get(opts, nopts, "passphrase-file"), &ids, &nids)) !=
 	    CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
-	if (a.npos == 1) {
-		if ((err = amana_file_read(a.pos[0], &msg)) != 0) {
-			ret = cli_file_err(cmd, a.pos[0], err);
+	/* a reply without MESSAGE-FILE reads stdin; an ack has a default */
+	if (a.npos == 1 || kind == ENVELOPE_KIND_REPLY) {
+		if ((err = amana_file_read(a.npos == 1 ? a.pos[0] : "-",
+		    &msg)) != 0) {
+			ret = cli_file_err(cmd, a.npos == 1 ? a.pos[0] : "-",
+			    err);
 			goto out;
 		}
-	} else if (amana_buf_str(&msg, ACK_TEXT) != 0)
+	} else if (amana_buf_str(&msg, ACK_TEXT) != 0) {
+		ret = cli_fail(cmd, "out of memory");
 		goto out;
+	}
 	/* the alert, checked against the verified log */
 	if ((ret = cli_tlog_load(cmd, h, &lk, 0, &t)) != CLI_OK)
 		goto out;
@@ -297,7 +315,7 @@ struct item {
 	uint64_t	 index;		/* log entry of the reply */
 	uint64_t	 alert;
 	int		 kind;
-	uint64_t	 created;
+	uint64_t	 created;	/* the log entry's time, seconds */
 	struct amana_buf text;		/* secure */
 };
 
@@ -309,10 +327,15 @@ by_index_desc(const void *a, const void *b)
 	return x->index < y->index ? 1 : x->index > y->index ? -1 : 0;
 }
 
-/* Reads the replies of alert n with identity file idpath into items. */
+/*
+ * Reads the replies of alert n with identity file idpath into items, each
+ * checked against the verified log t first (as fetch does); *newer counts
+ * those logged after t's checkpoint, left for the next run.
+ */
 static int
-inbox_alert(struct cli_http *h, struct cli_signer *cs, uint64_t n,
-    const char *idpath, struct item *items, size_t *nitems)
+inbox_alert(struct cli_http *h, struct cli_signer *cs,
+    const struct cli_tlog *t, uint64_t n, const char *idpath,
+    struct item *items, size_t *nitems, size_t *newer)
 {
 	struct cli_http_resp resp = { 0 };
 	struct age_identity **ids = NULL;
@@ -323,8 +346,9 @@ inbox_alert(struct cli_http *h, struct cli_signer *cs, uint64_t n,
 	struct cli_frame f;
 	struct amana_cur c;
 	char q[96];
-	size_t nids = 0;
-	int ret, k, err;
+	uint64_t ms;
+	size_t nids = 0, nf;
+	int ret, k, err, kind;
 
 	amana_buf_init(&plain, (size_t)RECORD_MAX, 1);
 	if ((ret = cli_load_identities("inbox", &idpath, 1, NULL, &ids,
@@ -341,17 +365,25 @@ inbox_alert(struct cli_http *h, struct cli_signer *cs, uint64_t n,
 	    cs, &resp)) != CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
+	if (cli_frames_check(resp.body.p, resp.body.len, n + 1,
+	    (size_t)ENVELOPE_MAX, &nf) != 0) {
+		ret = cli_fail("inbox", "malformed list of replies to alert "
+		    "%llu from the relay", (unsigned long long)n);
+		goto out;
+	}
 	amana_cur_init(&c, resp.body.p, resp.body.len);
-	while (amana_cur_left(&c) > 0) {
-		if (cli_frame_next(&c, &f) != 0 ||
-		    envelope_parse(f.p, f.len, &v) != 0 ||
-		    envelope_verify(&v, v.hdr.signer) != 0 || v.hdr.ref != n ||
-		    (v.hdr.kind != ENVELOPE_KIND_REPLY &&
-		    v.hdr.kind != ENVELOPE_KIND_ACK)) {
-			ret = cli_fail("inbox", "the relay sent a malformed or "
-			    "forged reply for alert %llu", (unsigned long long)n);
-			goto out;
+	while (cli_frame_next(&c, &f) == 0) {
+		if (f.index >= t->size) {
+			(*newer)++;	/* logged after our checkpoint */
+			continue;
 		}
+		/* in the log, signed, for alert n: only then decrypted */
+		if ((ret = cli_check_reply("inbox", t, n, &f, &kind, &ms)) !=
+		    CLI_OK)
+			goto out;
+		ret = CLI_FAIL;
+		if (envelope_parse(f.p, f.len, &v) != 0)
+			goto out;
 		amana_buf_reset(&plain);
 		if ((err = age_decrypt_buf(&keys, v.payload,
 		    (size_t)v.hdr.payload_len, &plain)) != 0 ||
@@ -366,7 +398,7 @@ inbox_alert(struct cli_http *h, struct cli_signer *cs, uint64_t n,
 		items[*nitems].index = f.index;
 		items[*nitems].alert = n;
 		items[*nitems].kind = v.hdr.kind;
-		items[*nitems].created = v.hdr.created;
+		items[*nitems].created = ms / 1000;	/* relay time */
 		amana_buf_init(&items[*nitems].text, RECORD_MESSAGE_MAX, 1);
 		if (amana_buf_append(&items[*nitems].text, rr.message,
 		    rr.message_len) != 0)
@@ -391,10 +423,13 @@ cli_cmd_inbox(int argc, char **argv)
 		{ "alert", 0, 1, 0, 0, NULL },
 		{ "ca", 0, 1, 0, 0, NULL },
 		{ "passphrase-file", 0, 1, 0, 0, NULL },
+		{ "log-key", 0, 1, 0, 0, NULL },
 	};
 	const size_t nopts = sizeof(opts) / sizeof(opts[0]);
 	struct note_signer *s = NULL;
 	struct cli_http *h = NULL;
+	struct cli_tlog t = { 0 };
+	struct note_verifier lk;
 	struct item *items = NULL;
 	struct cli_signer cs;
 	struct cli_args a;
@@ -402,10 +437,10 @@ cli_cmd_inbox(int argc, char **argv)
 	struct tm tm;
 	time_t tt;
 	DIR *d = NULL;
-	const char *keypath, *dir, *alert_s, *sl;
-	char dirbuf[4096], idpath[4400], num[32], when[32];
+	const char *keypath, *dir, *alert_s, *sl, *lkpath;
+	char dirbuf[4096], idpath[4400], num[32], when[32], lkbuf[4096];
 	unsigned long long n;
-	size_t nitems = 0, i, len, nalerts = 0;
+	size_t nitems = 0, i, len, nalerts = 0, newer = 0;
 	int ret = CLI_USAGE, k;
 
 	if (cli_args_parse("inbox", argc, argv, opts, nopts, &a) != 0)
@@ -431,10 +466,14 @@ cli_cmd_inbox(int argc, char **argv)
 			goto out;
 		dir = dirbuf;
 	}
-	if ((ret = cli_relay_open("inbox", cli_opt_get(opts, nopts, "relay"),
+	if ((ret = cli_log_key_path("inbox", cli_opt_get(opts, nopts,
+	    "log-key"), keypath, lkbuf, sizeof(lkbuf), &lkpath)) != CLI_OK ||
+	    (ret = cli_relay_open("inbox", cli_opt_get(opts, nopts, "relay"),
 	    cli_opt_get(opts, nopts, "ca"), &h)) != CLI_OK ||
+	    (ret = cli_load_verifier("inbox", lkpath, &lk)) != CLI_OK ||
 	    (ret = cli_load_signer("inbox", keypath, cli_opt_get(opts, nopts,
-	    "passphrase-file"), &s)) != CLI_OK)
+	    "passphrase-file"), &s)) != CLI_OK ||
+	    (ret = cli_tlog_load("inbox", h, &lk, 0, &t)) != CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
 	cs.s = s;
@@ -445,8 +484,8 @@ cli_cmd_inbox(int argc, char **argv)
 		    dir, n);
 		if (k < 0 || (size_t)k >= sizeof(idpath))
 			goto out;
-		if ((ret = inbox_alert(h, &cs, n, idpath, items, &nitems)) !=
-		    CLI_OK)
+		if ((ret = inbox_alert(h, &cs, &t, n, idpath, items, &nitems,
+		    &newer)) != CLI_OK)
 			goto out;
 		nalerts = 1;
 	} else {
@@ -469,8 +508,8 @@ cli_cmd_inbox(int argc, char **argv)
 			    de->d_name);
 			if (k < 0 || (size_t)k >= sizeof(idpath))
 				goto out;
-			if ((ret = inbox_alert(h, &cs, n, idpath, items,
-			    &nitems)) != CLI_OK)
+			if ((ret = inbox_alert(h, &cs, &t, n, idpath, items,
+			    &nitems, &newer)) != CLI_OK)
 				goto out;
 			ret = CLI_FAIL;
 			nalerts++;
@@ -492,8 +531,13 @@ cli_cmd_inbox(int argc, char **argv)
 			putchar('\n');
 		putchar('\n');
 	}
-	fprintf(stderr, "amana inbox: %zu message%s for %zu alert%s\n", nitems,
-	    nitems == 1 ? "" : "s", nalerts, nalerts == 1 ? "" : "s");
+	fprintf(stderr, "amana inbox: %zu message%s for %zu alert%s, checked "
+	    "against the log (%llu entries)\n", nitems, nitems == 1 ? "" : "s",
+	    nalerts, nalerts == 1 ? "" : "s", (unsigned long long)t.size);
+	if (newer > 0)
+		fprintf(stderr, "amana inbox: %zu newer message%s, logged after "
+		    "the checkpoint, will show on the next run\n", newer,
+		    newer == 1 ? "" : "s");
 	ret = CLI_OK;
 out:
 	if (d != NULL)
@@ -503,6 +547,7 @@ out:
 			amana_buf_free(&items[i].text);
 	free(items);
 	note_signer_free(s);
+	cli_tlog_free(&t);
 	cli_http_free(h);
 	cli_args_free(opts, nopts);
 	return ret;

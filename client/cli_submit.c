@@ -295,27 +295,26 @@ cli_cmd_submit(int argc, char **argv)
 	struct cli_http_resp resp = { 0 };
 	struct record_alert ra;
 	struct receipt_view rv;
-	struct envelope_view ev;
+	struct envelope_header eh;
 	struct note_verifier nv, lk;
-	struct amana_buf message, vk, idstr, idtext, env, rb;
+	struct amana_buf message, vk, idstr, idtext;
 	struct att *att = NULL;
 	struct record_attachment *ratt = NULL;
 	struct cli_args a;
 	struct stat st;
-	uint8_t digest[AMANA_SHA256_LEN], *buf = NULL;
+	uint8_t digest[AMANA_SHA256_LEN], envhash[ENVELOPE_HASH_LEN];
+	uint8_t *buf = NULL;
 	char rcpt[AGE_RECIPIENT_STR_LEN + 1], hhex[2 * AMANA_SHA256_LEN + 1];
 	char dirbuf[4096], lkbuf[4096], envpath[4096], idpath[4096];
 	char finalenv[4096], finalid[4096], proofpath[4096];
 	const char *keypath, *dir, *lkpath, *category, *place, *msgpath, *sl;
-	size_t npk = 0, i;
-	int ret = CLI_USAGE, err, n, resent = 0;
+	size_t npk = 0, i, envlen = 0;
+	int ret = CLI_USAGE, err, n, resent = 0, envfd = -1;
 
 	amana_buf_init(&message, RECORD_MESSAGE_MAX, 1);
 	amana_buf_init(&vk, NOTE_VKEY_MAX + 1, 0);
 	amana_buf_init(&idstr, AGE_IDENTITY_STR_LEN + 1, 1);
 	amana_buf_init(&idtext, 4096, 1);
-	amana_buf_init(&env, 0, 0);
-	amana_buf_init(&rb, 0, 0);
 	if (cli_args_parse("submit", argc, argv, opts, nopts, &a) != 0)
 		goto out;
 	keypath = cli_opt_get(opts, nopts, "ngo-key");
@@ -504,14 +503,22 @@ cli_cmd_submit(int argc, char **argv)
 		    npk, envpath, idpath, &idtext)) != CLI_OK)
 			goto out;
 	}
-	if ((ret = cli_read_envelope("submit", envpath, &env, &ev)) != CLI_OK)
+	/* checked and sent from the file: never all in memory */
+	if ((ret = cli_open_envelope("submit", envpath, &envfd, &eh, envhash,
+	    &envlen)) != CLI_OK)
 		goto out;
+	if (eh.kind != ENVELOPE_KIND_ALERT ||
+	    memcmp(eh.signer, nv.pk, ENVELOPE_PK_LEN) != 0) {
+		ret = cli_fail("submit", "%s: not an alert signed by %s",
+		    envpath, keypath);
+		goto out;
+	}
 	if ((ret = cli_relay_open("submit", cli_opt_get(opts, nopts, "relay"),
 	    cli_opt_get(opts, nopts, "ca"), &h)) != CLI_OK)
 		goto out;
 	/* idempotent: the relay's dedup answers a resend with its receipt */
-	ret = cli_relay_call("submit", h, "POST", "/v1/alerts", env.p, env.len,
-	    1, RESP_MAX, NULL, &resp);
+	ret = cli_relay_post_file("submit", h, "/v1/alerts", envfd, envlen,
+	    RESP_MAX, &resp);
 	if (ret != CLI_OK) {
 		if (resp.status / 100 == 4) {
 			/* refused for good: nothing was stored */
@@ -524,9 +531,14 @@ cli_cmd_submit(int argc, char **argv)
 		goto out;
 	}
 	if ((ret = cli_check_receipt("submit", "the relay's receipt",
-	    resp.body.p, resp.body.len, &lk, env.p, env.len, &rv)) != CLI_OK)
+	    resp.body.p, resp.body.len, &lk, NULL, 0, &rv)) != CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
+	if (memcmp(rv.entry.hash, envhash, sizeof(envhash)) != 0) {
+		ret = cli_fail("submit", "the relay's receipt: the receipt is "
+		    "for another envelope");
+		goto out;
+	}
 	if (rv.entry.kind != LOGENTRY_ALERT) {
 		ret = cli_fail("submit", "the receipt is not for an alert");
 		goto out;
@@ -572,8 +584,8 @@ out:
 	amana_buf_free(&vk);
 	amana_buf_free(&idstr);
 	amana_buf_free(&idtext);
-	amana_buf_free(&env);
-	amana_buf_free(&rb);
+	if (envfd >= 0)
+		close(envfd);
 	cli_args_free(opts, nopts);
 	return ret;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_parse.h"
 #include "cli_tlog.h"
 #include "tile.h"
 
@@ -120,6 +121,27 @@ tile_path(const char *cmd, int level, uint64_t n, unsigned w, int entries,
 	return CLI_OK;
 }
 
+struct bundle_ctx {
+	struct cli_tlog	*t;
+	uint8_t		(*leaves)[MERKLE_HASH_LEN];
+	uint64_t	*count;
+};
+
+/* Keeps one entry of a bundle and its leaf hash. */
+static int
+add_entry(void *arg, const uint8_t *e, size_t len)
+{
+	struct bundle_ctx *b = arg;
+	int err;
+
+	merkle_leaf_hash(b->leaves[*b->count], e, len);
+	if ((err = amana_buf_append(&b->t->data, e, len)) != 0)
+		return err;
+	(*b->count)++;
+	b->t->off[*b->count] = b->t->data.len;
+	return 0;
+}
+
 /* Fetches entry bundle n (w entries), appends entries and leaf hashes. */
 static int
 load_bundle(const char *cmd, struct cli_http *h, struct cli_tlog *t,
@@ -127,36 +149,20 @@ load_bundle(const char *cmd, struct cli_http *h, struct cli_tlog *t,
     uint64_t *count)
 {
 	struct cli_http_resp resp = { 0 };
-	struct amana_cur c;
-	const uint8_t *e;
+	struct bundle_ctx b = { t, leaves, count };
 	char path[TILE_PATH_MAX + 1];
-	size_t len;
-	unsigned i;
-	int ret;
+	int ret, err;
 
 	if ((ret = tile_path(cmd, 0, n, w == TILE_WIDTH ? 0 : w, 1, path,
 	    sizeof(path))) != CLI_OK ||
 	    (ret = get(cmd, h, path, BUNDLE_MAX, &resp)) != CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
-	amana_cur_init(&c, resp.body.p, resp.body.len);
-	for (i = 0; i < w; i++) {
-		if (tile_bundle_next(&c, &e, &len) != 0) {
-			ret = cli_fail(cmd, "entry bundle %s is truncated: the "
-			    "log is damaged", path);
-			goto out;
-		}
-		merkle_leaf_hash(leaves[*count], e, len);
-		if (amana_buf_append(&t->data, e, len) != 0) {
-			ret = cli_fail(cmd, "the log is too large");
-			goto out;
-		}
-		(*count)++;
-		t->off[*count] = t->data.len;
-	}
-	if (amana_cur_done(&c) != 0) {
-		ret = cli_fail(cmd, "entry bundle %s has extra bytes: the log "
-		    "is damaged", path);
+	if ((err = cli_bundle_parse(resp.body.p, resp.body.len, w, add_entry,
+	    &b)) != 0) {
+		ret = err == AMANA_EPARSE ? cli_fail(cmd, "entry bundle %s is "
+		    "malformed (truncated or extra bytes): the log is damaged",
+		    path) : cli_fail(cmd, "the log is too large");
 		goto out;
 	}
 	ret = CLI_OK;

@@ -42,14 +42,14 @@ static const struct cli_cmd cmds[] = {
 	  "works with `age -d -i` (age asks for the passphrase). Keep it offline.\n" },
 	{ "accredit", cli_cmd_accredit, "accredit an NGO (authority)",
 	  "usage: amana accredit --authority-key F --ngo VKEYFILE --name NAME\n"
-	  "       [--days N] -o F [--passphrase-file F]\n"
+	  "       [--days N | --seconds N] -o F [--passphrase-file F]\n"
 	  "\n"
 	  "Writes an accreditation record for the NGO verifier key, signed with\n"
 	  "the authority's key, valid for N days (default 365). Publish it with\n"
 	  "`amana roster push`.\n" },
 	{ "credential", cli_cmd_credential, "credential an investigator (authority)",
 	  "usage: amana credential --authority-key F --investigator VKEYFILE\n"
-	  "       [--days N] -o F [--passphrase-file F]\n"
+	  "       [--days N | --seconds N] -o F [--passphrase-file F]\n"
 	  "\n"
 	  "Writes an investigator credential signed with the authority's key,\n"
 	  "valid for N days (default 365). Publish it with `amana roster push`.\n" },
@@ -60,10 +60,12 @@ static const struct cli_cmd cmds[] = {
 	  "Writes a revocation record signed with the authority's key. Publish\n"
 	  "it with `amana roster push`.\n" },
 	{ "roster", cli_cmd_roster, "publish roster records to the relay",
-	  "usage: amana roster push --relay URL [--ca FILE] FILE...\n"
+	  "usage: amana roster push --relay URL [--log-key VKEYFILE] [--ca FILE]\n"
+	  "       FILE...\n"
 	  "\n"
 	  "Sends each accreditation, credential or revocation FILE to the relay\n"
-	  "(POST /v1/roster), in order. Stops at the first refusal.\n" },
+	  "(POST /v1/roster), in order. Stops at the first refusal. With\n"
+	  "--log-key, each receipt is verified against the log key.\n" },
 	{ "submit", cli_cmd_submit, "seal and submit an alert (NGO)",
 	  "usage: amana submit --relay URL --ngo-key F --to RECIPIENT...\n"
 	  "       [--attach F]... [--log-key VKEYFILE] [--dir DIR] [--ca FILE]\n"
@@ -76,9 +78,10 @@ static const struct cli_cmd cmds[] = {
 	  "(--log-key, default DIR/relay.vkey) before printing the alert\n"
 	  "number. Keeps DIR/alert-N.tlog-proof, DIR/alert-N.envelope and the\n"
 	  "alert's reply identity DIR/alert-N.identity (mode 0600). DIR\n"
-	  "defaults to the NGO key's folder. A run interrupted before the\n"
-	  "receipt leaves DIR/pending.envelope; the next submit resends it\n"
-	  "first, so a retry never makes two alerts.\n" },
+	  "defaults to the NGO key's folder. The envelope is sent from its\n"
+	  "file, never held in memory whole. A run interrupted before the\n"
+	  "receipt leaves DIR/pending-H.envelope; the same submit run again\n"
+	  "resends it, so a retry never makes two alerts.\n" },
 	{ "receipt", cli_cmd_receipt, "verify a receipt offline",
 	  "usage: amana receipt verify --log-key VKEYFILE RECEIPT [ENVELOPE]\n"
 	  "\n"
@@ -116,30 +119,38 @@ static const struct cli_cmd cmds[] = {
 	  "encrypted and the passphrase is read from --passphrase-file or the\n"
 	  "terminal.\n" },
 	{ "reply", cli_cmd_reply, "reply to an alert (investigator)",
-	  "usage: amana reply --relay URL --key F --alert N [--identity F]\n"
-	  "       [--ca FILE] [--passphrase-file F] [MESSAGE-FILE|-]\n"
+	  "usage: amana reply --relay URL --key F --alert N [--identity F]...\n"
+	  "       [--log-key VKEYFILE] [--dir DIR] [--ca FILE]\n"
+	  "       [--passphrase-file F] [MESSAGE-FILE|-]\n"
 	  "\n"
-	  "Seals the message to the alert's reply recipient and posts it; the\n"
-	  "relay logs it. The reply recipient is read from the alert's envelope\n"
-	  "(fetched, then opened with --identity, the authority identity).\n" },
+	  "Seals the message (default: stdin) to the alert's reply recipient\n"
+	  "and posts it; the relay logs it. The reply recipient is read from\n"
+	  "the alert's envelope (fetched, checked against the log, opened with\n"
+	  "--identity, default DIR/authority.identity). The receipt is kept in\n"
+	  "DIR/cases/ (DIR: the key's folder).\n" },
 	{ "ack", cli_cmd_ack, "acknowledge an alert (investigator)",
-	  "usage: amana ack --relay URL --key F --alert N [--identity F]\n"
-	  "       [--ca FILE] [--passphrase-file F] [MESSAGE-FILE|-]\n"
+	  "usage: amana ack --relay URL --key F --alert N [--identity F]...\n"
+	  "       [--log-key VKEYFILE] [--dir DIR] [--ca FILE]\n"
+	  "       [--passphrase-file F] [MESSAGE-FILE|-]\n"
 	  "\n"
-	  "Like reply, but records an acknowledgement (the 7-day deadline).\n" },
+	  "Like reply, but records an acknowledgement (the 7-day deadline);\n"
+	  "without MESSAGE-FILE a standard acknowledgement text is sent.\n" },
 	{ "inbox", cli_cmd_inbox, "read replies to your alerts (NGO)",
-	  "usage: amana inbox --relay URL --ngo-key F [--dir DIR] [--ca FILE]\n"
-	  "       [--passphrase-file F]\n"
+	  "usage: amana inbox --relay URL --ngo-key F [--dir DIR] [--alert N]\n"
+	  "       [--log-key VKEYFILE] [--ca FILE] [--passphrase-file F]\n"
 	  "\n"
-	  "Fetches the replies and acknowledgements to the NGO's own alerts and\n"
-	  "decrypts them with the kept reply identities, newest first.\n" },
+	  "Fetches the replies and acknowledgements to the NGO's own alerts\n"
+	  "(those with DIR/alert-N.identity, or only --alert N), checks each\n"
+	  "against the verified log, and decrypts them with the kept reply\n"
+	  "identities, newest first.\n" },
 	{ "cases", cli_cmd_cases, "list alerts and their deadlines (investigator)",
-	  "usage: amana cases --relay URL --key F [--overdue] [--ca FILE]\n"
-	  "       [--passphrase-file F]\n"
+	  "usage: amana cases --relay URL --key F [--overdue] [--log-key VKEYFILE]\n"
+	  "       [--dir DIR] [--ca FILE] [--passphrase-file F]\n"
 	  "\n"
 	  "Per alert: its time, whether it was acknowledged within 7 days and\n"
-	  "answered within 3 months. --overdue lists only late ones. Nothing is\n"
-	  "decrypted.\n" },
+	  "answered within 3 months, by any investigator (the replies on the\n"
+	  "relay, checked against the verified log, and the receipts kept in\n"
+	  "DIR/cases/). --overdue lists only late ones. Nothing is decrypted.\n" },
 	{ "audit", cli_cmd_audit, "verify the log (auditor)",
 	  "usage: amana audit --relay URL --log-key VKEYFILE [--state F] [--ca FILE]\n"
 	  "\n"

@@ -49,7 +49,8 @@ expect() {
 
 port=$((20000 + RANDOM % 20000))
 start_relay() {	# DATA PORT
-	printf 'admin = off\n' >"$1.conf"	# no fixed admin port clash
+	# no fixed admin port clash; bodies up to 128 MiB (the upload test)
+	printf 'admin = off\nmax_body_bytes = 134217728\n' >"$1.conf"
 	"$relay" --config "$1.conf" --data "$1" --listen "127.0.0.1:$2" \
 	    --authority auth/authority.vkey >"$1.log" 2>&1 &
 	pids+=($!)
@@ -69,10 +70,11 @@ start_relay() {	# DATA PORT
 "$amana" keygen ngo --name ngo-c -o ngoC </dev/null >/dev/null
 "$amana" keygen investigator --name inv-1 -o inv </dev/null >/dev/null
 "$amana" keygen investigator --name inv-2 -o inv2 </dev/null >/dev/null
+"$amana" keygen investigator --name inv-3 -o inv3 </dev/null >/dev/null
 start_relay data "$port"
 export AMANA_CA="$work/data/tls/cert.pem"
 export AMANA_RELAY="https://127.0.0.1:$port"
-for d in ngoA ngoB ngoC inv inv2; do cp data/relay.vkey "$d/relay.vkey"; done
+for d in ngoA ngoB ngoC inv inv2 inv3; do cp data/relay.vkey "$d/relay.vkey"; done
 rcpt=auth/authority.recipient
 
 # --- the authority publishes the roster
@@ -84,8 +86,10 @@ rcpt=auth/authority.recipient
     --name "NGO C" --seconds 2 -o accC.note
 "$amana" credential --authority-key auth/authority.key \
     --investigator inv/investigator.vkey -o cred.note
+"$amana" credential --authority-key auth/authority.key \
+    --investigator inv3/investigator.vkey -o cred3.note
 if ! "$amana" roster push --log-key data/relay.vkey accA.note accB.note \
-    accC.note cred.note >out.txt 2>err.txt; then
+    accC.note cred.note cred3.note >out.txt 2>err.txt; then
 	if grep -q 'malformed roster record' err.txt; then
 		echo "SKIP: this relay does not accept roster records yet"
 		exit 77
@@ -152,6 +156,9 @@ if command -v age >/dev/null; then
 fi
 
 # --- acknowledgement and reply, read by NGO A
+# no --identity and no inv/authority.identity: bad usage
+expect 2 "$amana" ack --key inv/investigator.key --alert "$first"
+grep -q 'authority.identity' err.txt && ok || bad "ack names the default"
 expect 0 "$amana" ack --key inv/investigator.key --alert "$first" \
     --identity auth/authority.identity
 echo "We opened case 2024-17; please send the invoices." >reply.txt
@@ -160,6 +167,7 @@ expect 0 "$amana" reply --key inv/investigator.key --alert "$first" \
 expect 0 "$amana" inbox --ngo-key ngoA/ngo.key
 grep -q 'please send the invoices' out.txt && ok || bad "inbox shows reply"
 grep -q 'acknowledgement' out.txt && ok || bad "inbox shows ack"
+grep -q 'checked against the log' err.txt && ok || bad "inbox checks the log"
 [ "$(grep -n 'reply (log' out.txt | head -1 | cut -d: -f1)" -lt \
     "$(grep -n 'acknowledgement (log' out.txt | head -1 | cut -d: -f1)" ] &&
     ok || bad "inbox newest first"
@@ -176,6 +184,16 @@ grep -q 'acknowledged: no, due ' out.txt && ok || bad "cases: due dates"
 expect 0 "$amana" cases --key inv/investigator.key --overdue
 [ "$(grep -c '^alert ' out.txt)" = 0 ] && ok || bad "nothing overdue yet"
 expect 2 "$amana" cases
+# another investigator (no kept receipts) sees inv-1's answers on the relay
+[ ! -d inv3/cases ] && ok || bad "inv3 has no kept receipts"
+expect 0 "$amana" cases --key inv3/investigator.key
+grep -q "^alert $first .*acknowledged: yes, on time  answered: yes, on time" \
+    out.txt && ok || bad "cases for inv-3: $(grep "^alert $first " out.txt)"
+[ "$(grep -c 'acknowledged: yes' out.txt)" = 1 ] && ok ||
+    bad "cases for inv-3: one acknowledged alert"
+# an investigator without a credential may not read replies
+expect 1 "$amana" cases --key inv2/investigator.key
+grep -q 'refused' err.txt && ok || bad "uncredentialed cases: $(cat err.txt)"
 
 # --- revocation
 "$amana" revoke --authority-key auth/authority.key --ngo ngoB/ngo.vkey \
@@ -201,6 +219,30 @@ AMANA_RELAY="https://127.0.0.1:$port2" "$amana" roster push accA.note \
 expect 1 env AMANA_RELAY="https://127.0.0.1:$port2" "$amana" audit \
     --log-key data/relay.vkey --state audit.state
 grep -q 'ROLLBACK\|FORK' err.txt && ok || bad "fork not reported loudly"
+
+# --- a 100 MiB attachment is streamed: the client's peak RSS stays small
+# (ASan's quarantine would keep freed buffers; keep it tiny for this run)
+if [ -x /usr/bin/time ]; then
+	head -c 104857600 /dev/urandom >big.mp4
+	echo "A video of the tender meeting." >bigmsg.txt
+	if ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=1" /usr/bin/time \
+	    -f '%M' -o rss.txt "$amana" submit --ngo-key ngoA/ngo.key \
+	    --to $rcpt --attach big.mp4 bigmsg.txt >out.txt 2>err.txt; then
+		ok
+		big=$(cat out.txt)
+		rss=$(tail -1 rss.txt)
+		echo "e2e: submit of a 100 MiB attachment: peak RSS $rss KiB"
+		[ "$rss" -lt 40960 ] && ok ||
+		    bad "100 MiB submit used $rss KiB (want < 40 MiB)"
+		expect 0 "$amana" receipt verify --log-key data/relay.vkey \
+		    "ngoA/alert-$big.tlog-proof" "ngoA/alert-$big.envelope"
+	else
+		bad "100 MiB submit: $(cat err.txt)"
+	fi
+	rm -f big.mp4 ngoA/alert-*.envelope
+else
+	echo "e2e: /usr/bin/time missing: upload memory not measured"
+fi
 
 # --- network failures
 expect 1 env AMANA_RELAY="https://127.0.0.1:1" "$amana" audit \
