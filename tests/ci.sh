@@ -4,7 +4,8 @@
 #   1. release build, warnings as errors, every test;
 #   2. ASan + UBSan build, every test again;
 #   3. clang-14 libFuzzer build, each fuzz target for a bounded time on its
-#      seed corpus.
+#      seed corpus;
+#   4. the README's first command (tests/demo.sh), stopping after the demo.
 # Ends with one line "N passed, N failed[, N skipped]" counting test programs
 # and fuzz targets over all runs; exits non-zero on any failure.
 set -uo pipefail
@@ -98,6 +99,16 @@ if CC=clang-14 meson setup "$fdir" -Dwerror=true -Dfuzz=true -Dbench=false \
 else
 	tail -n 50 "$logs/fuzz.setup.log" "$logs/fuzz.build.log" 2>/dev/null
 	echo "fuzz: build failed"
+	failed=$((failed + 1))
+fi
+
+echo "== demo (the README's first command, stopping after the demo)"
+if AMANA_DEMO_EXIT=1 timeout 600 bash tests/demo.sh >"$logs/demo.log" 2>&1; then
+	echo "demo: ok"
+	passed=$((passed + 1))
+else
+	echo "demo: FAILED"
+	tail -n 40 "$logs/demo.log"
 	failed=$((failed + 1))
 fi
 
