@@ -197,6 +197,11 @@ check_signed(struct relay *r, struct evhttp_request *req, const char *method,
 		    "replayed request: sign every request with a new nonce");
 		return -1;
 	}
+	if (ret == AMANA_EBUSY) {
+		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
+		    "too many signed requests from this key; retry later");
+		return -1;
+	}
 	if (ret != 0) {
 		relay_reply_error(r, req, 503, RELAY_REJ_OVERLOAD,
 		    "too many signed requests in flight; retry shortly");
@@ -245,7 +250,8 @@ try_duplicate(struct relay *r, struct evhttp_request *req, const uint8_t *p,
 	return 1;
 }
 
-static void
+/* Queues a write; answers and returns -1 when it cannot. */
+static int
 enqueue(struct relay *r, struct evhttp_request *req, uint8_t kind,
     const uint8_t *p, size_t len, const uint8_t hash[static ENVELOPE_HASH_LEN],
     uint64_t ref, const uint8_t *key)
@@ -255,7 +261,7 @@ enqueue(struct relay *r, struct evhttp_request *req, uint8_t kind,
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		relay_reply_error(r, req, 503, RELAY_REJ_OVERLOAD,
 		    "out of memory; retry shortly");
-		return;
+		return -1;
 	}
 	j->req = req;
 	j->item.kind = kind;
@@ -273,7 +279,9 @@ enqueue(struct relay *r, struct evhttp_request *req, uint8_t kind,
 		free(j);
 		relay_reply_error(r, req, 503, RELAY_REJ_OVERLOAD,
 		    "the relay is busy: queue full; retry after a second");
+		return -1;
 	}
+	return 0;
 }
 
 void
@@ -282,6 +290,9 @@ relay_api_done(struct relay_job *j, void *arg)
 	struct relay *r = arg;
 	struct evhttp_request *req = j->req;
 
+	if (j->item.kind >= LOGENTRY_ACCREDITATION &&
+	    j->item.kind <= LOGENTRY_REVOCATION)
+		relay_roster_done(r, j->key);	/* committed or not */
 	if (j->batch_err == AMANA_EFULL)
 		relay_reply_error(r, req, 503, RELAY_REJ_OVERLOAD,
 		    "the store is full: the operator must grow it; retry later");
@@ -361,17 +372,21 @@ post_alert(struct relay *r, struct evhttp_request *req)
 		reply_roster_err(r, req, ret, 1);
 		return;
 	}
-	if (relay_rate_take(r->rate, v.hdr.signer, now_ms()) != 0) {
-		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
-		    "rate limit for this key reached; retry later");
-		return;
-	}
+	/*
+	 * Verify before charging the key's budget: the signer field is
+	 * public, so a forged envelope must not spend the NGO's tokens.
+	 */
 	if (envelope_verify(&v, v.hdr.signer) != 0) {
 		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
 		    "envelope signature does not verify");
 		return;
 	}
-	enqueue(r, req, LOGENTRY_ALERT, p, len, hash, 0, NULL);
+	if (relay_rate_take(r->rate, v.hdr.signer, now_ms()) != 0) {
+		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
+		    "rate limit for this key reached; retry later");
+		return;
+	}
+	(void)enqueue(r, req, LOGENTRY_ALERT, p, len, hash, 0, NULL);
 }
 
 /* The log entry of index, decoded. */
@@ -612,17 +627,21 @@ post_reply(struct relay *r, struct evhttp_request *req, uint64_t n)
 		reply_roster_err(r, req, ret, 0);
 		return;
 	}
-	if (relay_rate_take(r->rate, v.hdr.signer, now_ms()) != 0) {
-		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
-		    "rate limit for this key reached; retry later");
-		return;
-	}
+	/*
+	 * Verify before charging the key's budget: the signer field is
+	 * public, so a forged envelope must not spend the NGO's tokens.
+	 */
 	if (envelope_verify(&v, v.hdr.signer) != 0) {
 		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
 		    "envelope signature does not verify");
 		return;
 	}
-	enqueue(r, req, v.hdr.kind == ENVELOPE_KIND_ACK ? LOGENTRY_ACK :
+	if (relay_rate_take(r->rate, v.hdr.signer, now_ms()) != 0) {
+		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
+		    "rate limit for this key reached; retry later");
+		return;
+	}
+	(void)enqueue(r, req, v.hdr.kind == ENVELOPE_KIND_ACK ? LOGENTRY_ACK :
 	    LOGENTRY_REPLY, p, len, hash, n, NULL);
 }
 
@@ -678,6 +697,11 @@ post_roster(struct relay *r, struct evhttp_request *req)
 		    "already logged");
 		return;
 	}
+	if (ret == AMANA_EBUSY || ret == AMANA_ENOMEM) {
+		relay_reply_error(r, req, 503, RELAY_REJ_OVERLOAD,
+		    "too many roster records in flight; retry shortly");
+		return;
+	}
 	if (ret == AMANA_EBADSIG) {
 		relay_reply_error(r, req, 403, RELAY_REJ_DENIED,
 		    "roster record not signed by this relay's authority key");
@@ -688,7 +712,8 @@ post_roster(struct relay *r, struct evhttp_request *req)
 		    "malformed roster record (PROTOCOL.md section 5)");
 		return;
 	}
-	enqueue(r, req, (uint8_t)kind, p, len, hash, 0, key);
+	if (enqueue(r, req, (uint8_t)kind, p, len, hash, 0, key) != 0)
+		relay_roster_done(r, key);
 }
 
 static void

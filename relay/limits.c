@@ -6,6 +6,8 @@
 
 #include "limits.h"
 
+#define UINT_MAX_	((uint64_t)(unsigned)-1)
+
 struct rate_slot {
 	uint8_t		key[RELAY_KEY_LEN];
 	uint64_t	last_ms;
@@ -112,12 +114,15 @@ struct relay_nonce {
 	unsigned	 ttl;
 	int64_t		 last_sweep;
 	struct nonce_slot *slots;
+	struct relay_rate *share;	/* entries per key */
+	uint8_t		 hkey[crypto_generichash_KEYBYTES];
 };
 
 int
 relay_nonce_new(size_t capacity, unsigned ttl, struct relay_nonce **out)
 {
 	struct relay_nonce *n;
+	uint64_t per_min, share;
 
 	if (capacity == 0 || capacity > SIZE_MAX / 2 / sizeof(struct nonce_slot))
 		return AMANA_EINVAL;
@@ -126,7 +131,24 @@ relay_nonce_new(size_t capacity, unsigned ttl, struct relay_nonce **out)
 	n->cap = capacity * 2;
 	n->max_live = capacity;
 	n->ttl = ttl;
-	if ((n->slots = calloc(n->cap, sizeof(*n->slots))) == NULL) {
+	randombytes_buf(n->hkey, sizeof(n->hkey));
+	/*
+	 * One key may add RELAY_NONCE_SHARE_DIV-th of the capacity at once
+	 * and as much again per ttl: it can never hold more than a quarter
+	 * of the cache, so it cannot lock every other key out.
+	 */
+	share = capacity / RELAY_NONCE_SHARE_DIV;
+	if (share == 0)
+		share = 1;
+	per_min = (uint64_t)share * 60 / (ttl > 0 ? ttl : 1);
+	if (per_min == 0)
+		per_min = 1;
+	if (per_min > UINT_MAX_ || share > UINT_MAX_)
+		per_min = share = UINT_MAX_;
+	if ((n->slots = calloc(n->cap, sizeof(*n->slots))) == NULL ||
+	    relay_rate_new((unsigned)per_min, (unsigned)share,
+	    &n->share) != 0) {
+		free(n->slots);
 		free(n);
 		return AMANA_ENOMEM;
 	}
@@ -170,7 +192,9 @@ relay_nonce_check(struct relay_nonce *n, const uint8_t *key,
 
 	memcpy(in, key, RELAY_KEY_LEN);
 	memcpy(in + RELAY_KEY_LEN, nonce, RELAY_NONCE_LEN);
-	crypto_generichash(id, sizeof(id), in, sizeof(in), NULL, 0);
+	/* Keyed: a client cannot choose nonces that pile into one run. */
+	crypto_generichash(id, sizeof(id), in, sizeof(in), n->hkey,
+	    sizeof(n->hkey));
 	if (n->live >= n->max_live && now != n->last_sweep)
 		sweep(n, now);
 	j = ((size_t)id[0] | (size_t)id[1] << 8 | (size_t)id[2] << 16 |
@@ -184,6 +208,9 @@ relay_nonce_check(struct relay_nonce *n, const uint8_t *key,
 	}
 	if (n->live >= n->max_live || probes == n->cap)
 		return AMANA_EFULL;
+	if (relay_rate_take(n->share, key, (uint64_t)(now < 0 ? 0 : now) *
+	    1000u) != 0)
+		return AMANA_EBUSY;
 	memcpy(n->slots[j].id, id, sizeof(id));
 	n->slots[j].expires = now + (int64_t)n->ttl;
 	n->live++;
@@ -195,6 +222,7 @@ relay_nonce_free(struct relay_nonce *n)
 {
 	if (n == NULL)
 		return;
+	relay_rate_free(n->share);
 	free(n->slots);
 	free(n);
 }

@@ -40,14 +40,20 @@ void	relay_rate_free(struct relay_rate *r);
 /*
  * Replay cache for (key, nonce) pairs seen within ttl seconds. Capacity is
  * fixed; when full of live entries, new ones are refused (fail closed).
+ * One key may add at most capacity / RELAY_NONCE_SHARE_DIV entries at once
+ * and as many again per ttl (a token bucket), so that no single key can
+ * fill the cache and lock every other key out.
  */
+#define RELAY_NONCE_SHARE_DIV	8
 struct relay_nonce;
 
+/* *out owned by the caller (relay_nonce_free). AMANA_EINVAL, AMANA_ENOMEM. */
 int	relay_nonce_new(size_t capacity, unsigned ttl,
 	    struct relay_nonce **out) AMANA_WUR;
 /*
  * relay_nonce_check: records (key, nonce) at now (seconds).
- * Returns 0 (new), AMANA_EEXIST (replay), AMANA_EFULL (cache full).
+ * Returns 0 (new), AMANA_EEXIST (replay), AMANA_EFULL (cache full),
+ * AMANA_EBUSY (key above its share; answer 429).
  */
 int	relay_nonce_check(struct relay_nonce *n, const uint8_t *key,
 	    const uint8_t *nonce, int64_t now) AMANA_WUR;

@@ -8,6 +8,7 @@
  * path, a header or anything else about a request.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -223,30 +224,65 @@ sign_empty(struct relay *r)
 }
 
 /*
+ * fchowns dirfd/name, opened without following a symbolic link, when it is
+ * a directory (want_dir) or a regular file with a single link. Returns 0
+ * or -1 (also: refused).
+ */
+static int
+chown_at(int dirfd, const char *name, int want_dir, uid_t uid, gid_t gid)
+{
+	struct stat st;
+	int fd, ok;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
+		return -1;
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | (want_dir ? O_DIRECTORY : 0))) < 0)
+		return -1;
+	ok = fstat(fd, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) :
+	    S_ISREG(st.st_mode) && st.st_nlink == 1) &&
+	    fchown(fd, uid, gid) == 0;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
  * chowns the data folder, the store and the TLS files to user (root + user
  * only), so that the unprivileged process can reload the certificate on
  * SIGHUP (it holds the TLS key in memory anyway). relay.key stays root's:
  * only the signer, which reads it before dropping privileges, needs it.
+ * The folder belongs to user after the first start, so nothing below it is
+ * trusted: no symbolic link is followed and only single-link regular files
+ * are changed, or a planted link (tls/cert.pem -> /etc/shadow) would make
+ * root give any file to user.
  */
 static void
 hand_over(const char *user, const char *data, const char *store_dir)
 {
-	static const char *const tls[] = { "tls", "tls/cert.pem",
-	    "tls/key.pem" };
-	char path[RELAY_PATH_MAX + 32];
+	static const char *const tls[] = { "cert.pem", "key.pem" };
 	struct passwd *pw;
 	size_t i;
+	int dfd = -1, tfd = -1;
 
 	if (geteuid() != 0 || user[0] == '\0' || (pw = getpwnam(user)) == NULL)
 		return;
-	if (chown(data, pw->pw_uid, pw->pw_gid) != 0 ||
+	if ((dfd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fchown(dfd, pw->pw_uid, pw->pw_gid) != 0 ||
 	    amana_file_mkdirs(store_dir, 0700) != 0 ||
-	    chown(store_dir, pw->pw_uid, pw->pw_gid) != 0)
+	    chown_at(dfd, "log", 1, pw->pw_uid, pw->pw_gid) != 0)
 		log_line("cannot hand the data folder to the user");
-	for (i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
-		if (join(path, sizeof(path), data, tls[i]) != 0 ||
-		    chown(path, pw->pw_uid, pw->pw_gid) != 0)
+	if (dfd < 0 || chown_at(dfd, "tls", 1, pw->pw_uid, pw->pw_gid) != 0 ||
+	    (tfd = openat(dfd, "tls", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		log_line("cannot hand the TLS files to the user");
+	for (i = 0; tfd >= 0 && i < sizeof(tls) / sizeof(tls[0]); i++)
+		if (chown_at(tfd, tls[i], 0, pw->pw_uid, pw->pw_gid) != 0)
 			log_line("cannot hand the TLS files to the user");
+	if (tfd >= 0)
+		close(tfd);
+	if (dfd >= 0)
+		close(dfd);
 }
 
 /*

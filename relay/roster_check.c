@@ -5,6 +5,7 @@
  * are cached per key until the roster changes (a roster commit or SIGHUP).
  * Expiry is re-checked against the clock on every use.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -15,6 +16,7 @@
 #include "roster_check.h"
 
 #define CACHE_SLOTS	1024
+#define PENDING_MAX	256	/* roster records queued, not yet committed */
 
 struct roster_cache_slot {
 	uint8_t		key[NOTE_PK_LEN];
@@ -23,16 +25,49 @@ struct roster_cache_slot {
 	struct roster_rec rec;
 };
 
+/*
+ * A key with roster records in the commit queue: the newest issued time
+ * among them. The queue commits in order, so a record accepted later must
+ * be newer than these too, or an older grant could land after a revocation.
+ */
+struct roster_pending {
+	uint8_t		key[NOTE_PK_LEN];
+	uint64_t	issued;
+	size_t		refs;		/* 0: free */
+};
+
+struct roster_state {
+	struct roster_cache_slot slots[CACHE_SLOTS];
+	struct roster_pending	 pending[PENDING_MAX];
+};
+
+static struct roster_state *
+state(struct relay *r)
+{
+	if (r->roster_cache == NULL)
+		r->roster_cache = calloc(1, sizeof(struct roster_state));
+	return r->roster_cache;
+}
+
 static struct roster_cache_slot *
 slot_for(struct relay *r, const uint8_t *key)
 {
 	size_t i = ((size_t)key[0] | (size_t)key[1] << 8) % CACHE_SLOTS;
+	struct roster_state *st = state(r);
 
-	if (r->roster_cache == NULL &&
-	    (r->roster_cache = calloc(CACHE_SLOTS,
-	    sizeof(struct roster_cache_slot))) == NULL)
-		return NULL;
-	return &((struct roster_cache_slot *)r->roster_cache)[i];
+	return st != NULL ? &st->slots[i] : NULL;
+}
+
+static struct roster_pending *
+pending_find(struct roster_state *st, const uint8_t *key)
+{
+	size_t i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (st->pending[i].refs > 0 &&
+		    memcmp(st->pending[i].key, key, NOTE_PK_LEN) == 0)
+			return &st->pending[i];
+	return NULL;
 }
 
 /* The verified latest record for key: 0, AMANA_ENOENT, or a store error. */
@@ -96,21 +131,37 @@ relay_roster_record(struct relay *r, const uint8_t *p, size_t len, int *kind,
     uint8_t key[static 32])
 {
 	struct roster_rec rec, old;
+	struct roster_state *st;
+	struct roster_pending *pd, *fr = NULL;
+	size_t i;
 	int ret;
 
 	if (!r->have_authority)
 		return AMANA_EUNSUPPORTED;
+	if ((st = state(r)) == NULL)
+		return AMANA_ENOMEM;
 	if ((ret = roster_verify(p, len, &r->authority, &rec)) != 0)
 		return ret;
 	/*
 	 * Only a newer record may replace the current one: re-posting an
-	 * old, authority-signed accreditation must not undo a revocation.
+	 * old, authority-signed accreditation must not undo a revocation,
+	 * neither one already committed nor one still in the queue.
 	 */
 	ret = lookup(r, rec.vkey.pk, &old);
 	if (ret == 0 && rec.issued <= old.issued)
 		return AMANA_EEXIST;
 	if (ret != 0 && ret != AMANA_ENOENT)
 		return ret;
+	if ((pd = pending_find(st, rec.vkey.pk)) != NULL &&
+	    rec.issued <= pd->issued)
+		return AMANA_EEXIST;
+	if (pd == NULL) {
+		for (i = 0; i < PENDING_MAX && fr == NULL; i++)
+			if (st->pending[i].refs == 0)
+				fr = &st->pending[i];
+		if (fr == NULL)
+			return AMANA_EBUSY;
+	}
 	switch (rec.kind) {
 	case ROSTER_ACCREDITATION:
 		*kind = LOGENTRY_ACCREDITATION;
@@ -124,14 +175,33 @@ relay_roster_record(struct relay *r, const uint8_t *p, size_t len, int *kind,
 	default:
 		return AMANA_EPARSE;
 	}
+	if (pd == NULL) {
+		pd = fr;
+		memcpy(pd->key, rec.vkey.pk, NOTE_PK_LEN);
+	}
+	pd->issued = rec.issued;
+	pd->refs++;
 	memcpy(key, rec.vkey.pk, NOTE_PK_LEN);
 	return 0;
 }
 
 void
+relay_roster_done(struct relay *r, const uint8_t key[static 32])
+{
+	struct roster_pending *pd;
+
+	if (r->roster_cache == NULL ||
+	    (pd = pending_find(r->roster_cache, key)) == NULL)
+		return;
+	if (--pd->refs == 0)
+		memset(pd, 0, sizeof(*pd));
+}
+
+void
 relay_roster_changed(struct relay *r)
 {
-	if (r->roster_cache != NULL)
-		memset(r->roster_cache, 0,
-		    CACHE_SLOTS * sizeof(struct roster_cache_slot));
+	struct roster_state *st = r->roster_cache;
+
+	if (st != NULL)
+		memset(st->slots, 0, sizeof(st->slots));
 }

@@ -15,6 +15,7 @@
 
 #include "amana_buf.h"
 #include "amana_file.h"
+#include "ckpt.h"
 #include "config.h"
 #include "signer.h"
 
@@ -143,6 +144,23 @@ get_u32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * What the signer agrees to sign: a C2SP checkpoint body for its own
+ * origin, exactly as ckpt_format writes it (no extension lines). A
+ * compromised network process can then not get arbitrary text, such as a
+ * roster record or a cosignature for another log, signed with the log key.
+ */
+static int
+signable(const struct note_signer *s, const uint8_t *p, size_t len)
+{
+	struct ckpt c;
+
+	if (ckpt_parse(p, len, &c) != 0 || c.ext_len != 0 ||
+	    strcmp(c.origin, note_signer_name(s)) != 0)
+		return AMANA_EDENIED;
+	return 0;
+}
+
 /* The child: never returns. */
 static void __attribute__((noreturn))
 signer_main(int fd, const char *key_path, const char *user,
@@ -188,7 +206,8 @@ signer_main(int fd, const char *key_path, const char *user,
 		amana_buf_reset(&out);
 		if (amana_buf_append(&out, hdr, 5) != 0)
 			goto out;
-		ret = note_sign(s, body, len, &out);
+		if ((ret = signable(s, body, len)) == 0)
+			ret = note_sign(s, body, len, &out);
 		if (ret != 0) {
 			out.len = 5;
 			out.p[4] = (uint8_t)-ret;

@@ -4,10 +4,13 @@
  * The network process never reads relay.key. relay_signer_start forks a
  * child that loads the key, optionally chroots and drops privileges, and
  * then answers requests on a socketpair:
- *   request:  u32be body_len || u8 type (1 = sign note text) || body
+ *   request:  u32be body_len || u8 type (1 = sign checkpoint) || body
  *   response: u32be len || u8 status (0 ok, else -AMANA_E*) || signed note
  * body_len is 1..NOTE_MAX_LEN; any other type or size is fatal for the
- * child (it exits), as relayd's unknown imsg is.
+ * child (it exits), as relayd's unknown imsg is. The child signs only a
+ * C2SP checkpoint body (ckpt_parse) whose origin is its key's name and
+ * that has no extension lines; anything else is answered with status
+ * -AMANA_EDENIED and an empty note.
  */
 #ifndef RELAY_SIGNER_H
 #define RELAY_SIGNER_H
@@ -45,11 +48,13 @@ int	relay_signer_start(const char *key_path, const char *user,
 	    const char *chroot_dir, struct relay_signer **out) AMANA_WUR;
 
 /*
- * relay_signer_sign: asks the signer to sign text[0..text_len) (borrowed)
- * and appends the signed note to out. Blocks; serialised by a mutex, so
- * any thread may call it (the writer thread does).
- * Returns 0, AMANA_EIO (signer gone), AMANA_ETOOBIG, AMANA_EPARSE (text
- * refused by note_sign), AMANA_ENOMEM.
+ * relay_signer_sign: asks the signer to sign text[0..text_len) (borrowed;
+ * a checkpoint body for the log's origin) and appends the signed note to
+ * out. Blocks; serialised by a mutex, so any thread may call it (the
+ * writer thread does).
+ * Returns 0, AMANA_EIO (signer gone), AMANA_ETOOBIG, AMANA_EDENIED (not a
+ * checkpoint body for this origin), AMANA_EPARSE (text refused by
+ * note_sign), AMANA_ENOMEM.
  */
 int	relay_signer_sign(struct relay_signer *s, const uint8_t *text,
 	    size_t text_len, struct amana_buf *out) AMANA_WUR;

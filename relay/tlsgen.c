@@ -1,10 +1,19 @@
 /* tlsgen: self-signed ECDSA P-256 certificate and the server context. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * -I relay/ makes <limits.h> name relay/limits.h here, so the INT_MAX that
+ * <openssl/err.h> uses comes from the compiler.
+ */
+#ifndef INT_MAX
+#define INT_MAX __INT_MAX__
+#endif
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -16,6 +25,8 @@
 #include "amana_file.h"
 #include "config.h"
 #include "tlsgen.h"
+
+#define TLS_PEM_MAX	((size_t)1 << 20)	/* bytes of cert.pem, key.pem */
 
 static int
 path_join(char *out, size_t size, const char *dir, const char *name)
@@ -130,6 +141,112 @@ out:
 	return ret;
 }
 
+/* tls_dir must be a directory itself, not a symbolic link to one. */
+static int
+real_dir(const char *tls_dir)
+{
+	struct stat st;
+
+	if (lstat(tls_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return AMANA_EIO;
+	return 0;
+}
+
+/*
+ * Reads dirfd/name into out, never through a symbolic link and only from
+ * a regular file. The data folder belongs to the unprivileged user while
+ * root reads these files at start: a planted link must not make root load
+ * (and hand to the network process) some other file, such as another
+ * service's private key.
+ */
+static int
+read_at(int dirfd, const char *name, struct amana_buf *out)
+{
+	uint8_t chunk[4096];
+	struct stat st;
+	ssize_t n;
+	int fd, ret = AMANA_EIO;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return AMANA_EIO;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		goto out;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		if ((ret = amana_buf_append(out, chunk, (size_t)n)) != 0)
+			goto out;
+		ret = AMANA_EIO;
+	}
+	ret = 0;
+out:
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	close(fd);
+	return ret;
+}
+
+/* Never prompts for a passphrase: the relay's key is not encrypted. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	return -1;
+}
+
+/* Leaf certificate then any chain certificates, from PEM in b. */
+static int
+use_chain(SSL_CTX *ctx, const struct amana_buf *b)
+{
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int ret = AMANA_EIO;
+
+	if (b->len == 0 || b->len > TLS_PEM_MAX ||
+	    (bio = BIO_new_mem_buf(b->p, (int)b->len)) == NULL)
+		goto out;
+	if ((x = PEM_read_bio_X509_AUX(bio, NULL, no_passphrase, NULL)) ==
+	    NULL || SSL_CTX_use_certificate(ctx, x) != 1)
+		goto out;
+	X509_free(x);
+	while ((x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL)) !=
+	    NULL) {
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
+			goto out;
+		x = NULL;	/* owned by ctx */
+	}
+	ERR_clear_error();	/* the end of the PEM stream */
+	ret = 0;
+out:
+	X509_free(x);
+	BIO_free(bio);
+	return ret;
+}
+
+static int
+use_key(SSL_CTX *ctx, const struct amana_buf *b)
+{
+	BIO *bio = NULL;
+	EVP_PKEY *k = NULL;
+	int ret = AMANA_EIO;
+
+	if (b->len == 0 || b->len > TLS_PEM_MAX ||
+	    (bio = BIO_new_mem_buf(b->p, (int)b->len)) == NULL)
+		goto out;
+	if ((k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) ==
+	    NULL || SSL_CTX_use_PrivateKey(ctx, k) != 1)
+		goto out;
+	ret = 0;
+out:
+	EVP_PKEY_free(k);
+	BIO_free(bio);
+	return ret;
+}
+
 int
 relay_tls_ensure(const char *tls_dir, const char *hostname, int *created)
 {
@@ -150,6 +267,8 @@ relay_tls_ensure(const char *tls_dir, const char *hostname, int *created)
 		return AMANA_EINVAL;
 	if ((ret = amana_file_mkdirs(tls_dir, 0700)) != 0)
 		return ret;
+	if ((ret = real_dir(tls_dir)) != 0)
+		return ret;
 	if ((ret = generate(cert, key, hostname)) != 0)
 		return ret;
 	*created = 1;
@@ -159,20 +278,24 @@ relay_tls_ensure(const char *tls_dir, const char *hostname, int *created)
 int
 relay_tls_ctx(const char *tls_dir, SSL_CTX **out)
 {
-	char cert[RELAY_PATH_MAX + 16], key[RELAY_PATH_MAX + 16];
+	struct amana_buf cpem, kpem;
 	SSL_CTX *ctx = NULL;
-	int ret;
+	int dfd = -1, ret;
 
-	if ((ret = path_join(cert, sizeof(cert), tls_dir, "cert.pem")) != 0 ||
-	    (ret = path_join(key, sizeof(key), tls_dir, "key.pem")) != 0)
-		return ret;
+	amana_buf_init(&cpem, TLS_PEM_MAX, 0);
+	amana_buf_init(&kpem, TLS_PEM_MAX, 1);
+	ret = AMANA_EIO;
+	if ((dfd = open(tls_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0 || read_at(dfd, "cert.pem", &cpem) != 0 ||
+	    read_at(dfd, "key.pem", &kpem) != 0)
+		goto out;
+	ret = AMANA_ENOMEM;
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		return AMANA_ENOMEM;
+		goto out;
 	ret = AMANA_EIO;
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1 ||
-	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    use_chain(ctx, &cpem) != 0 || use_key(ctx, &kpem) != 0 ||
 	    SSL_CTX_check_private_key(ctx) != 1)
 		goto out;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
@@ -184,5 +307,9 @@ relay_tls_ctx(const char *tls_dir, SSL_CTX **out)
 	ret = 0;
 out:
 	SSL_CTX_free(ctx);
+	if (dfd >= 0)
+		close(dfd);
+	amana_buf_free(&cpem);
+	amana_buf_free(&kpem);	/* wipes the key PEM */
 	return ret;
 }

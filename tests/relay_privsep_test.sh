@@ -128,5 +128,40 @@ rc=0
 wait "$PID" || rc=$?
 PID=""
 check '[ $rc -eq 0 ]' "SIGTERM: exit 0 ($rc)"
+
+# Regression: the data folder now belongs to $USER_NAME, who may plant
+# symbolic links there. Restarting as root must neither chown a link's
+# target to that user nor load TLS material through a link.
+probe() {	# starts the relay, waits up to 3 s, stops it if it runs
+	"$RELAY" --config "$D/relay.conf" --data "$D" \
+	    --listen "127.0.0.1:$PORT" >>"$LOG" 2>&1 &
+	PID=$!
+	for _ in $(seq 1 30); do
+		kill -0 "$PID" 2>/dev/null || break
+		curl -s --max-time 1 "http://127.0.0.1:$APORT/healthz" \
+		    >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	kill -TERM "$PID" 2>/dev/null || true
+	wait "$PID" 2>/dev/null || true
+	PID=""
+}
+mkdir -m 0700 "$T/victim"
+cp "$D/tls/cert.pem" "$T/victim/cert.pem"
+cp "$D/tls/key.pem" "$T/victim/key.pem"
+chown -R root:root "$T/victim"
+chmod 0600 "$T/victim/cert.pem" "$T/victim/key.pem"
+rm -f "$D/tls/cert.pem" "$D/tls/key.pem"
+ln -s "$T/victim/cert.pem" "$D/tls/cert.pem"
+ln -s "$T/victim/key.pem" "$D/tls/key.pem"
+probe
+check '[ "$(stat -c %U "$T/victim/cert.pem" "$T/victim/key.pem" | sort -u)" = root ]' "linked TLS files: targets stay root's"
+check '[ "$(stat -c %U "$T/victim")" = root ]' "victim folder stays root's"
+check '! grep -q "^amana-relay: serving" <(tail -n 3 "$LOG")' "linked TLS files refused"
+rm -f "$D/tls/cert.pem" "$D/tls/key.pem"
+rmdir "$D/tls"
+ln -s "$T/victim" "$D/tls"
+probe
+check '[ "$(stat -c %U "$T/victim" "$T/victim/cert.pem" "$T/victim/key.pem" | sort -u)" = root ]' "linked tls folder: stays root's"
 echo "relay_privsep_test: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]

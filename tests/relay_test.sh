@@ -370,10 +370,46 @@ sed -i -e 's/^rate_per_minute = .*/rate_per_minute = 1/' \
     -e 's/^rate_burst = .*/rate_burst = 2/' "$T/relay.conf"
 start --authority "$T/auth.vkey"
 for s in 1 2 3; do "$CL" envelope "$T/ngo.key" "$T/rl$s.env" 4096 $((5000 + s)); done
+# Regression: forged envelopes naming the NGO's (public) key must not spend
+# its budget; the signature is checked before the bucket is charged.
+python3 - "$T/rl1.env" "$T/rlf.env" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[-5] ^= 0x10
+open(sys.argv[2], 'wb').write(b)
+EOF
+for _ in 1 2 3; do expect 400 POST /v1/alerts --data-binary "@$T/rlf.env"; done
 expect 201 POST /v1/alerts --data-binary "@$T/rl1.env"
 expect 201 POST /v1/alerts --data-binary "@$T/rl2.env"
 expect 429 POST /v1/alerts --data-binary "@$T/rl3.env"
 check '"${CURL[@]}" -D - -o /dev/null --data-binary "@$T/rl3.env" "$URL/v1/alerts" | grep -qi "^retry-after:"' "429 has Retry-After"
+check 'stop' "SIGTERM: exit 0"
+
+# --- regression: an older grant queued behind a revocation ----------------------
+# With the signer stopped the revocation waits in the commit; a grant issued
+# before it (but after the logged one) must be refused, not logged after it.
+start --authority "$T/auth.vkey"
+"$CL" keygen ngo4.test "$T/ngo4"
+"$CL" roster "$T/auth.key" accreditation "$T/ngo4.vkey" "NGO Four" 30 "$T/acc4.note" -200
+"$CL" roster "$T/auth.key" accreditation "$T/ngo4.vkey" "NGO Four" 30 "$T/acc4b.note" -100
+"$CL" roster "$T/auth.key" revocation "$T/ngo4.vkey" "" 0 "$T/rev4.note" 0
+expect 201 POST /v1/roster --data-binary "@$T/acc4.note"
+SIGNER=$(pgrep -P "$PID" | head -1 || true)
+kill -STOP "$SIGNER"
+"${CURL[@]}" -o /dev/null -w '%{http_code}' --data-binary "@$T/rev4.note" \
+    "$URL/v1/roster" >"$T/rev4.code" 2>/dev/null &
+RQ=$!
+sleep 0.5
+"${CURL[@]}" -o /dev/null -w '%{http_code}' --data-binary "@$T/acc4b.note" \
+    "$URL/v1/roster" >"$T/acc4b.code" 2>/dev/null &
+AQ=$!
+sleep 0.5
+kill -CONT "$SIGNER"
+SIGNER=""
+wait "$RQ" "$AQ" || true
+check '[ "$(cat "$T/rev4.code")" = 201 ]' "queued revocation logged ($(cat "$T/rev4.code"))"
+check '[ "$(cat "$T/acc4b.code")" = 409 ]' "older grant behind it refused ($(cat "$T/acc4b.code"))"
+"$CL" envelope "$T/ngo4.key" "$T/a4.env" 4096 4004
+expect 403 POST /v1/alerts --data-binary "@$T/a4.env"	# still revoked
 check 'stop' "SIGTERM: exit 0"
 
 # --- queue full: 503 with Retry-After ------------------------------------------
