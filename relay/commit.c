@@ -46,19 +46,54 @@ sign_cb(void *ctx, const uint8_t *body, size_t len, struct amana_buf *out)
 	return relay_signer_sign(ctx, body, len, out);
 }
 
+/*
+ * Writer thread, at most every COMMIT_TRIM_US (100 ms), never between a
+ * commit and its wake-up: drops the LMDB file pages that reads (tiles,
+ * bundles, fetches) mapped into the process, so that VmRSS stays near what
+ * one interval touches instead of growing towards the size of the log
+ * (store_trim; the page cache keeps them).
+ */
+#define COMMIT_TRIM_US	100000u
+
+static void
+maybe_trim(struct relay_commit *c, uint64_t *last)
+{
+	uint64_t t = now_us(CLOCK_MONOTONIC);
+
+	if (*last == UINT64_MAX || t - *last < COMMIT_TRIM_US)
+		return;
+	/* Memory, not data: when the map cannot be found, stop trying. */
+	*last = store_trim(c->st) == 0 ? t : UINT64_MAX;
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct relay_commit *c = arg;
 	struct relay_job *batch, *j, *last;
+	struct timespec until;
 	size_t n, i, bytes;
-	uint64_t t0, size;
+	uint64_t t0, size, trimmed = now_us(CLOCK_MONOTONIC);
 	int ret;
 
 	for (;;) {
+		maybe_trim(c, &trimmed);
 		pthread_mutex_lock(&c->mu);
-		while (c->q_head == NULL && !c->stop)
-			pthread_cond_wait(&c->cv, &c->mu);
+		while (c->q_head == NULL && !c->stop) {
+			/* Wake at least once per trim interval when idle. */
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += (long)COMMIT_TRIM_US * 1000;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec += until.tv_nsec / 1000000000L;
+				until.tv_nsec %= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&c->cv, &c->mu, &until) !=
+			    0) {
+				pthread_mutex_unlock(&c->mu);
+				maybe_trim(c, &trimmed);
+				pthread_mutex_lock(&c->mu);
+			}
+		}
 		if (c->q_head == NULL) {
 			pthread_mutex_unlock(&c->mu);
 			break;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <lmdb.h>
 
@@ -44,6 +45,8 @@ struct store {
 	 * subtrees never change, so it stays valid. */
 	struct tlog_cache_slot	*wcache;
 };
+
+static int	map_advise(struct store *st, int advice);
 
 /* A tlog_src over one LMDB transaction. */
 struct txsrc {
@@ -436,6 +439,12 @@ store_open(const struct store_opts *opts, struct store **out)
 	txn = NULL;
 	if (ret != 0)
 		goto out;
+	/*
+	 * Page cache folios of the file may be 2 MiB (written in long runs);
+	 * a read fault would then map the whole folio (one PMD) into the
+	 * process for one 4 KiB page. Best effort: only memory is at stake.
+	 */
+	(void)map_advise(st, MADV_NOHUGEPAGE);
 	*out = st;
 	st = NULL;
 out:
@@ -723,43 +732,46 @@ out:
 	return ret;
 }
 
-/* Receipt for index against the checkpoint stored in txn. */
+/* The tree state and the signed checkpoint committed in txn. */
+static int
+read_head(struct store *st, MDB_txn *txn, struct tlog_frontier *f,
+    MDB_val *ckpt)
+{
+	int ret;
+
+	if ((ret = read_tree(st, txn, f)) != 0)
+		return ret;
+	if ((ret = meta_get(st, txn, META_CKPT, ckpt)) != 0)
+		return ret;	/* AMANA_ENOENT: empty log, never signed */
+	if (ckpt->mv_size == 0 || ckpt->mv_size > STORE_CKPT_MAX)
+		return AMANA_ECORRUPT;
+	return 0;
+}
+
+/*
+ * Receipt for index against the tree f and its signed checkpoint ckpt, both
+ * read from txn (read_head). cache: NULL, or the writer's memo.
+ */
 static int
 make_receipt(struct store *st, MDB_txn *txn, struct tlog_cache_slot *cache,
-    uint64_t index, struct amana_buf *out)
+    const struct tlog_frontier *f, const MDB_val *ckpt, uint64_t index,
+    struct amana_buf *proof, struct amana_buf *out)
 {
 	struct txsrc s = { st, txn };
 	struct tlog_src src = { txsrc_get, &s, cache };
-	struct tlog_frontier f;
-	struct amana_buf proof;
-	MDB_val ev, cv;
+	MDB_val ev;
 	int ret;
 
-	amana_buf_init(&proof, TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
-	if ((ret = read_tree(st, txn, &f)) != 0)
-		goto out;
-	if (index >= f.size) {
-		ret = AMANA_ENOENT;
-		goto out;
-	}
-	if ((ret = get_entry(st, txn, index, &ev, NULL)) != 0 ||
-	    (ret = meta_get(st, txn, META_CKPT, &cv)) != 0) {
-		if (ret == AMANA_ENOENT)
-			ret = AMANA_ECORRUPT;
-		goto out;
-	}
-	if (cv.mv_size > STORE_CKPT_MAX) {
-		ret = AMANA_ECORRUPT;
-		goto out;
-	}
-	if ((ret = tlog_inclusion_proof(&src, index, f.size, &proof)) != 0)
-		goto out;
-	ret = receipt_format(index, ev.mv_data, ev.mv_size,
-	    (const uint8_t (*)[MERKLE_HASH_LEN])(void *)proof.p,
-	    proof.len / TLOG_HASH_LEN, cv.mv_data, cv.mv_size, out);
-out:
-	amana_buf_free(&proof);
-	return ret;
+	if (index >= f->size)
+		return AMANA_ENOENT;
+	if ((ret = get_entry(st, txn, index, &ev, NULL)) != 0)
+		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	amana_buf_reset(proof);
+	if ((ret = tlog_inclusion_proof(&src, index, f->size, proof)) != 0)
+		return ret;
+	return receipt_format(index, ev.mv_data, ev.mv_size,
+	    (const uint8_t (*)[MERKLE_HASH_LEN])(void *)proof->p,
+	    proof->len / TLOG_HASH_LEN, ckpt->mv_data, ckpt->mv_size, out);
 }
 
 int
@@ -769,12 +781,15 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 {
 	struct tlog_frontier f;
 	MDB_txn *txn = NULL;
+	MDB_val ckpt;
+	struct amana_buf proof;
 	uint8_t hash[32], purge_rec[8];
 	const uint8_t *rec;
 	size_t i, rec_len;
 	uint64_t before;
 	int ret;
 
+	amana_buf_init(&proof, TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
 	if (st == NULL || results == NULL)
 		return AMANA_EINVAL;
 	for (i = 0; i < n; i++) {
@@ -847,19 +862,33 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		mdb_txn_abort(txn);
 		txn = NULL;
 	}
-	/* Durable now: receipts from a fresh read transaction. */
+	/* Durable now: receipts from a fresh read transaction, all against
+	 * the same checkpoint; the memo shares the nodes and right-edge
+	 * ranges that the proofs of one batch have in common. */
+	for (i = 0; i < n && results[i].err != 0; i++)
+		;
+	if (i == n) {		/* every item failed on its own */
+		ret = 0;
+		goto out;
+	}
 	if ((ret = rd_begin(st, &txn)) != 0)
 		goto out;
-	for (i = 0; i < n; i++) {
+	if ((ret = read_head(st, txn, &f, &ckpt)) != 0) {
+		if (ret == AMANA_ENOENT)
+			ret = AMANA_ECORRUPT;
+		goto out;
+	}
+	for (; i < n; i++) {
 		if (results[i].err != 0)
 			continue;
-		results[i].err = make_receipt(st, txn, st->wcache,
-		    results[i].index, &results[i].receipt);
+		results[i].err = make_receipt(st, txn, st->wcache, &f, &ckpt,
+		    results[i].index, &proof, &results[i].receipt);
 	}
 	ret = 0;
 out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
+	amana_buf_free(&proof);
 	if (ret != 0)
 		for (i = 0; i < n; i++) {
 			amana_buf_free(&results[i].receipt);
@@ -1288,10 +1317,23 @@ store_receipt(struct store *st, uint64_t index, struct amana_buf *out)
 
 	if (st->raw)
 		return AMANA_EINVAL;
+	struct tlog_frontier f;
+	struct amana_buf proof;
+	MDB_val ckpt;
+
+	amana_buf_init(&proof, TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
 	if ((ret = rd_begin(st, &txn)) != 0)
 		return ret;
-	ret = make_receipt(st, txn, NULL, index, out);
+	/* An empty log has no checkpoint: AMANA_ENOENT, as for any index. */
+	if ((ret = read_tree(st, txn, &f)) == 0 &&
+	    (ret = read_head(st, txn, &f, &ckpt)) == AMANA_ENOENT &&
+	    f.size != 0)
+		ret = AMANA_ECORRUPT;
+	if (ret == 0)
+		ret = make_receipt(st, txn, NULL, &f, &ckpt, index, &proof,
+		    out);
 	mdb_txn_abort(txn);
+	amana_buf_free(&proof);
 	return ret;
 }
 
@@ -1326,4 +1368,64 @@ store_stats(struct store *st, struct store_stats *out)
 	}
 	mdb_txn_abort(txn);
 	return ret;
+}
+
+/*
+ * The start of the LMDB map, found from a value read in txn: LMDB's file
+ * format (lmdb.h 0.9, stable) puts the page number at the start of every
+ * page header, and page 0, a meta page (flags P_META 0x08 at offset 10),
+ * carries the magic 0xBEEFC0DE right after its 16-byte header. Those are
+ * checked, so a wrong guess gives NULL (trimming off), never a wrong
+ * range.
+ */
+static uint8_t *
+map_base(struct store *st, MDB_txn *txn, size_t psize, size_t mapsize)
+{
+	MDB_val v;
+	uintptr_t page, base;
+	uint64_t pgno;
+	uint32_t magic;
+	uint16_t flags;
+
+	if (meta_get(st, txn, META_SCHEMA, &v) != 0 || psize == 0 ||
+	    (psize & (psize - 1)) != 0)
+		return NULL;
+	page = (uintptr_t)v.mv_data & ~(uintptr_t)(psize - 1);
+	memcpy(&pgno, (const void *)page, sizeof(pgno));
+	if (pgno == 0 || pgno >= mapsize / psize || pgno > page / psize)
+		return NULL;
+	base = page - (uintptr_t)pgno * psize;
+	memcpy(&pgno, (const void *)base, sizeof(pgno));
+	memcpy(&flags, (const uint8_t *)base + 10, sizeof(flags));
+	memcpy(&magic, (const uint8_t *)base + 16, sizeof(magic));
+	if (pgno != 0 || (flags & 0x08) == 0 || magic != 0xBEEFC0DEu)
+		return NULL;
+	return (uint8_t *)base;
+}
+
+/* madvise(advice) over the whole LMDB map. 0 or AMANA_EIO. */
+static int
+map_advise(struct store *st, int advice)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	MDB_txn *txn = NULL;
+	uint8_t *base;
+
+	if (mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &ms) != 0 || rd_begin(st, &txn) != 0)
+		return AMANA_EIO;
+	base = map_base(st, txn, ms.ms_psize, info.me_mapsize);
+	mdb_txn_abort(txn);
+	if (base == NULL || madvise(base, info.me_mapsize, advice) != 0)
+		return AMANA_EIO;
+	return 0;
+}
+
+int
+store_trim(struct store *st)
+{
+	if (st == NULL)
+		return AMANA_EINVAL;
+	return map_advise(st, MADV_DONTNEED);
 }

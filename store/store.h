@@ -242,6 +242,20 @@ struct store_stats {
 /* store_stats: fills *out. AMANA_EIO. Any thread. */
 int	store_stats(struct store *st, struct store_stats *out) AMANA_WUR;
 
+/*
+ * store_trim: unmaps the LMDB file pages this process has touched (its
+ * RssFile), without changing data or the page cache: madvise
+ * MADV_DONTNEED over the map, which is read-only and shared (no
+ * MDB_WRITEMAP), so a later read faults the same page back in from the
+ * page cache. Reads map file pages for good (and the kernel's fault-around
+ * maps up to 64 KiB of cached neighbours with each), so a process that
+ * reads a large log grows its VmRSS towards the file size until it trims.
+ * Safe while readers and the writer run. Returns 0, AMANA_EINVAL (st
+ * NULL) or AMANA_EIO (the map was not found, or madvise failed). Any
+ * thread.
+ */
+int	store_trim(struct store *st) AMANA_WUR;
+
 /* store_receipt: a fresh tlog-proof receipt for index against the latest
  * checkpoint (e.g. for a resubmission). AMANA_ENOENT, AMANA_ECORRUPT. */
 int	store_receipt(struct store *st, uint64_t index, struct amana_buf *out)

@@ -118,10 +118,40 @@ hnode(uint8_t out[static TLOG_HASH_LEN], const uint8_t *l, const uint8_t *r)
 }
 
 static size_t
-cache_slot(uint64_t key)
+cache_slot(uint64_t key, uint64_t hi)
 {
-	key *= 0x9e3779b97f4a7c15ULL;
+	key = (key ^ hi * 0xc2b2ae3d27d4eb4fULL) * 0x9e3779b97f4a7c15ULL;
 	return (size_t)(key >> 52) % TLOG_CACHE_SLOTS;
+}
+
+/* The memo slot for (key, hi), or NULL without a memo; *hit when it holds
+ * that hash (copied to out). */
+static struct tlog_cache_slot *
+cache_get(const struct tlog_src *src, uint64_t key, uint64_t hi,
+    uint8_t out[static TLOG_HASH_LEN], int *hit)
+{
+	struct tlog_cache_slot *slot;
+
+	*hit = 0;
+	if (src->cache == NULL)
+		return NULL;
+	slot = &src->cache[cache_slot(key, hi)];
+	if (slot->key == key && slot->hi == hi) {
+		memcpy(out, slot->hash, TLOG_HASH_LEN);
+		*hit = 1;
+	}
+	return slot;
+}
+
+static void
+cache_put(struct tlog_cache_slot *slot, uint64_t key, uint64_t hi,
+    const uint8_t hash[static TLOG_HASH_LEN])
+{
+	if (slot == NULL)
+		return;
+	slot->key = key;
+	slot->hi = hi;
+	memcpy(slot->hash, hash, TLOG_HASH_LEN);
 }
 
 int
@@ -130,23 +160,23 @@ tlog_node(const struct tlog_src *src, unsigned level, uint64_t index,
 {
 	/* Up to 2^(TLOG_STRIDE-1) hashes per level below the asked one. */
 	uint8_t h[1u << (TLOG_STRIDE - 1)][TLOG_HASH_LEN];
-	struct tlog_cache_slot *slot = NULL;
+	struct tlog_cache_slot *slot;
 	unsigned base, up, l;
 	uint64_t first, key, count, i;
-	int ret;
+	int ret, hit;
 
-	if (level >= TLOG_MAX_HEIGHT)
+	if (level >= TLOG_MAX_HEIGHT || index >= (TLOG_SIZE_MAX >> level))
 		return AMANA_EINVAL;
+	key = index + 1;	/* < TLOG_CACHE_RANGE */
+	slot = cache_get(src, key, level, out, &hit);
+	if (hit)
+		return 0;
 	base = level - level % TLOG_STRIDE;
-	if (base == level)
-		return src->get(src->ctx, level, index, out);
-	key = ((uint64_t)level << 56 | index) + 1;
-	if (src->cache != NULL) {
-		slot = &src->cache[cache_slot(key)];
-		if (slot->key == key) {
-			memcpy(out, slot->hash, TLOG_HASH_LEN);
-			return 0;
-		}
+	if (base == level) {
+		if ((ret = src->get(src->ctx, level, index, out)) != 0)
+			return ret;
+		cache_put(slot, key, level, out);
+		return 0;
 	}
 	up = level - base;	/* 1 .. TLOG_STRIDE-1 */
 	first = index << up;
@@ -165,10 +195,7 @@ tlog_node(const struct tlog_src *src, unsigned level, uint64_t index,
 		for (i = 0; i < count; i += 2)
 			hnode(h[i / 2], h[i], h[i + 1]);
 	memcpy(out, h[0], TLOG_HASH_LEN);
-	if (slot != NULL) {
-		slot->key = key;
-		memcpy(slot->hash, h[0], TLOG_HASH_LEN);
-	}
+	cache_put(slot, key, level, out);
 	return 0;
 }
 
@@ -194,14 +221,20 @@ tlog_range(const struct tlog_src *src, uint64_t lo, uint64_t hi,
     uint8_t out[static TLOG_HASH_LEN])
 {
 	uint8_t right[TLOG_HASH_LEN], left[TLOG_HASH_LEN];
+	struct tlog_cache_slot *slot;
 	uint64_t k;
 	unsigned level;
-	int ret;
+	int ret, hit;
 
-	if (lo >= hi)
+	if (lo >= hi || hi > TLOG_SIZE_MAX)
 		return AMANA_EINVAL;
 	if (is_node(lo, hi - lo, &level))
 		return tlog_node(src, level, lo >> level, out);
+	/* Ranges along the right edge of a tree recur in the proofs of every
+	 * index of a batch: memoised like nodes. */
+	slot = cache_get(src, TLOG_CACHE_RANGE | lo, hi, out, &hit);
+	if (hit)
+		return 0;
 	/* The left part [lo, lo+k) is always complete and aligned here; the
 	 * right part is computed iteratively from the right edge. */
 	k = split_point(hi - lo);
@@ -212,6 +245,7 @@ tlog_range(const struct tlog_src *src, uint64_t lo, uint64_t hi,
 	if ((ret = tlog_node(src, level, lo >> level, left)) != 0)
 		return ret;
 	merkle_node_hash(out, left, right);
+	cache_put(slot, TLOG_CACHE_RANGE | lo, hi, out);
 	return 0;
 }
 

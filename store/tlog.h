@@ -37,19 +37,29 @@
 typedef int (*tlog_get_fn)(void *ctx, unsigned level, uint64_t index,
     uint8_t out[static TLOG_HASH_LEN]);
 
+/*
+ * One memo slot: the hash of the complete subtree (level, index), key =
+ * index + 1 and hi = level, or of the leaf range [lo, hi) that is not a
+ * complete subtree, key = TLOG_CACHE_RANGE | lo. key 0 is empty.
+ */
 struct tlog_cache_slot {
-	uint64_t	key;	/* (level << 56 | index) + 1; 0 = empty */
+	uint64_t	key;
+	uint64_t	hi;
 	uint8_t		hash[TLOG_HASH_LEN];
 };
 
 #define TLOG_CACHE_SLOTS	4096
+#define TLOG_CACHE_RANGE	(UINT64_C(1) << 63)
 
 struct tlog_src {
 	tlog_get_fn		 get;
 	void			*ctx;
-	/* Optional memo of computed nodes (TLOG_CACHE_SLOTS slots), or NULL.
-	 * Only valid while the tree it caches does not change; the owner
-	 * clears it (memset 0) whenever it might. */
+	/* Optional memo (TLOG_CACHE_SLOTS slots, zeroed), or NULL: complete
+	 * subtrees (fetched or computed, leaves included) and ranges
+	 * [lo, hi). Both are fixed once the tree holds hi leaves, so the memo
+	 * stays valid while the log only grows; it must only ever see one
+	 * log, and only hashes of committed leaves (the owner clears it,
+	 * memset 0, otherwise). */
 	struct tlog_cache_slot	*cache;
 };
 

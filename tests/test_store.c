@@ -164,6 +164,12 @@ test_append(struct signer *sg)
 	CHECK_EQ(store_envelope(st, 1, &b), 0);
 	CHECK(b.len == 100 && memcmp(b.p, rec[1], 100) == 0);
 	CHECK_EQ(store_envelope(st, 4, &b), AMANA_ENOENT);
+	/* Trimming the map (store_trim) changes nothing readable. */
+	CHECK_EQ(store_trim(st), 0);
+	CHECK_EQ(store_trim(NULL), AMANA_EINVAL);
+	amana_buf_reset(&b);
+	CHECK_EQ(store_envelope(st, 1, &b), 0);
+	CHECK(b.len == 100 && memcmp(b.p, rec[1], 100) == 0);
 
 	/* Batch 2: a duplicate of alert 1 (same bytes, any kind), an ack to
 	 * alert 0, a revocation replacing the roster key. */

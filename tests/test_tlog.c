@@ -79,6 +79,78 @@ mem_emit(void *ctx, unsigned level, uint64_t index, const uint8_t h[static 32])
 	return 0;
 }
 
+/* Counts the fetches of a memsrc, for the memo test. */
+struct countsrc {
+	struct memsrc	*m;
+	unsigned long	 gets;
+};
+
+static int
+count_get(void *ctx, unsigned level, uint64_t index, uint8_t out[static 32])
+{
+	struct countsrc *c = ctx;
+
+	c->gets++;
+	return mem_get(c->m, level, index, out);
+}
+
+/*
+ * The memo (tlog_src.cache): proofs through it equal proofs without it, a
+ * proof asked again needs no fetch at all, and nodes and ranges with the
+ * same numbers never stand for each other.
+ */
+static void
+test_memo(struct memsrc *m, const uint8_t (*root)[32])
+{
+	struct tlog_cache_slot *cache;
+	struct countsrc c = { m, 0 };
+	struct tlog_src plain = { mem_get, m, NULL };
+	struct tlog_src memo = { count_get, &c, NULL };
+	struct amana_buf p1, p2;
+	uint8_t a[32], b[32];
+	uint64_t i, size;
+
+	if ((cache = calloc(TLOG_CACHE_SLOTS, sizeof(*cache))) == NULL)
+		abort();
+	memo.cache = cache;
+	amana_buf_init(&p1, 64 * 32, 0);
+	amana_buf_init(&p2, 64 * 32, 0);
+	/* A batch of receipts: indexes 500..599 in trees of 550 and 600. */
+	for (size = 550; size <= 600; size += 50)
+		for (i = 500; i < size; i++) {
+			amana_buf_reset(&p1);
+			amana_buf_reset(&p2);
+			CHECK_EQ(tlog_inclusion_proof(&plain, i, size, &p1), 0);
+			CHECK_EQ(tlog_inclusion_proof(&memo, i, size, &p2), 0);
+			CHECK(p1.len == p2.len &&
+			    memcmp(p1.p, p2.p, p1.len) == 0);
+			CHECK_EQ(merkle_verify_inclusion(i, size, m->leaf[i],
+			    (const uint8_t (*)[32])(void *)p2.p, p2.len / 32,
+			    root[size]), 0);
+		}
+	c.gets = 0;
+	amana_buf_reset(&p2);
+	CHECK_EQ(tlog_inclusion_proof(&memo, 577, 600, &p2), 0);
+	CHECK_EQ(c.gets, 0);
+	/* Range [1, 3) next to node (level 1, index 1) = leaves [2, 4), and
+	 * node (level 0, index 3) next to range [3, 5): all distinct. */
+	CHECK_EQ(tlog_range(&memo, 1, 3, a), 0);
+	CHECK_EQ(tlog_node(&memo, 1, 1, b), 0);
+	CHECK(memcmp(a, b, 32) != 0);
+	CHECK_EQ(tlog_range(&plain, 2, 4, a), 0);
+	CHECK(memcmp(a, b, 32) == 0);
+	CHECK_EQ(tlog_node(&memo, 0, 3, a), 0);
+	CHECK(memcmp(a, m->leaf[3], 32) == 0);
+	CHECK_EQ(tlog_range(&memo, 3, 5, b), 0);
+	CHECK_EQ(tlog_range(&plain, 3, 5, a), 0);
+	CHECK(memcmp(a, b, 32) == 0);
+	CHECK(tlog_node(&memo, 63, 0, a) == AMANA_EINVAL);
+	CHECK(tlog_range(&memo, 0, TLOG_SIZE_MAX + 1, a) == AMANA_EINVAL);
+	amana_buf_free(&p1);
+	amana_buf_free(&p2);
+	free(cache);
+}
+
 /* Frontier, tlog_root and proofs against merkle_range and merkle_verify. */
 static void
 test_walker(void)
@@ -188,6 +260,7 @@ test_walker(void)
 	CHECK(tlog_hash_tile(&src, 0, 3, 1, N, &proof) == AMANA_ENOENT);
 	CHECK(tlog_hash_tile(&src, 0, 0, 0, N, &proof) == AMANA_EINVAL);
 	CHECK(tlog_hash_tile(&src, 1, 0, 3, N, &proof) == AMANA_ENOENT);
+	test_memo(&m, (const uint8_t (*)[32])root);
 	amana_buf_free(&proof);
 	amana_buf_free(&enc);
 	free(cache);
