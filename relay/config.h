@@ -30,7 +30,7 @@ struct relay_config {
 	size_t		max_connections;		/* 1024 */
 	size_t		max_header_bytes;		/* 16384 */
 	size_t		max_body_bytes;			/* 64 MiB */
-	size_t		max_memory_bytes;		/* 512 MiB in queue */
+	size_t		max_memory_bytes;		/* 512 MiB, see http.c */
 	unsigned	timeout;			/* read/write/idle s, 30 */
 	size_t		queue_max;			/* jobs, 4096 */
 	size_t		batch_max;			/* jobs per commit, 1024 */

@@ -37,6 +37,8 @@ relay_metrics_init(struct relay_metrics *m)
 	atomic_init(&m->connections_total, 0);
 	atomic_init(&m->queue_depth, 0);
 	atomic_init(&m->body_bytes, 0);
+	atomic_init(&m->buffered_bytes, 0);
+	atomic_init(&m->memory_closes, 0);
 	atomic_init(&m->tree_size, 0);
 }
 
@@ -116,13 +118,22 @@ relay_metrics_render(struct relay_metrics *m, struct amana_buf *out)
 	    "# HELP amana_queued_body_bytes Body bytes held for the writer.\n"
 	    "# TYPE amana_queued_body_bytes gauge\n"
 	    "amana_queued_body_bytes %llu\n"
+	    "# HELP amana_relay_buffered_bytes Bytes received on open "
+	    "connections and not yet answered (headers, bodies).\n"
+	    "# TYPE amana_relay_buffered_bytes gauge\n"
+	    "amana_relay_buffered_bytes %llu\n"
+	    "# HELP amana_relay_memory_closes_total Connections closed to keep "
+	    "within max_memory_bytes.\n"
+	    "# TYPE amana_relay_memory_closes_total counter\n"
+	    "amana_relay_memory_closes_total %llu\n"
 	    "# HELP amana_rejections_total Refused requests, by class.\n"
 	    "# TYPE amana_rejections_total counter\n",
 	    LD(m->requests), LD(m->alerts), LD(m->replies), LD(m->roster),
 	    LD(m->duplicates), LD(m->commits), LD(m->commit_failures),
 	    LD(m->commit_entries), LD(m->batch_max), LD(m->tree_size),
 	    LD(m->connections), LD(m->connections_total), LD(m->queue_depth),
-	    LD(m->body_bytes))) != 0)
+	    LD(m->body_bytes), LD(m->buffered_bytes),
+	    LD(m->memory_closes))) != 0)
 		return ret;
 	for (i = 0; i < RELAY_REJ_COUNT; i++)
 		if ((ret = amana_buf_printf(out,

@@ -45,6 +45,8 @@ struct relay_metrics {
 	atomic_uint_fast64_t	connections_total;
 	atomic_uint_fast64_t	queue_depth;	/* jobs waiting now */
 	atomic_uint_fast64_t	body_bytes;	/* queued body bytes now */
+	atomic_uint_fast64_t	buffered_bytes;	/* held by connections now */
+	atomic_uint_fast64_t	memory_closes;	/* closed over the budget */
 	atomic_uint_fast64_t	tree_size;
 };
 

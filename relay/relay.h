@@ -21,6 +21,8 @@
 #include "signer.h"
 #include "store.h"
 
+struct relay_conn;
+
 struct relay {
 	struct relay_config	 cfg;
 	struct event_base	*base;
@@ -41,6 +43,9 @@ struct relay {
 	struct note_verifier	 authority;
 	int			 have_authority;
 	size_t			 conns;		/* open TLS connections */
+	struct relay_conn	*conn_list;	/* http.c: the same, listed */
+	size_t			 buffered;	/* input bytes they hold */
+	size_t			 buffered_live;	/* of those, not closing */
 	int			 paused;	/* listener disabled at max */
 	int			 stopping;	/* SIGTERM seen */
 	void			*roster_cache;	/* roster_check.c */

@@ -508,5 +508,144 @@ check 'kill -0 "$PID"' "relay up after a bad reload"
 expect 413 POST /v1/alerts --data-binary "@$T/h2.env"
 check 'stop' "SIGTERM: exit 0"
 
+# --- max_memory_bytes bounds the bytes of requests still being read ----------
+# Twelve clients each announce a 4 MiB body and push 3.75 MiB of it (45 MiB
+# in all) against an 8 MiB budget: the relay must shut the largest down
+# rather than buffer them, while small requests are still answered.
+cat > "$T/relay.conf" <<EOF
+admin = 127.0.0.1:$APORT
+timeout = 3
+max_connections = 200
+rate_per_minute = 600000
+rate_burst = 100000
+max_body_bytes = 4194304
+max_memory_bytes = 8388608
+EOF
+cat >"$T/flood.py" <<'PYEOF'
+# flood.py PORT CAFILE PID APORT ENVELOPE: opens N TLS connections that
+# each announce a 4 MiB body and push 3.75 MiB of it without finishing,
+# dribble a byte now and then, and meanwhile make a GET and a signed POST.
+# Prints key=value results on one line.
+import socket, ssl, sys, time, urllib.request
+port, cafile, pid, aport, env = sys.argv[1:6]
+N, ANNOUNCE, PUSH, PIECE = 12, 4 << 20, 3840 << 10, 64 << 10
+ctx = ssl.create_default_context(cafile=cafile)
+
+def rss():
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return -1
+
+def metric(name):
+    with urllib.request.urlopen(f"http://127.0.0.1:{aport}/metrics",
+                                timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return int(line.split()[1])
+    return -1
+
+def tls():
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+    return ctx.wrap_socket(s, server_hostname="localhost")
+
+def request(method, path, body=b""):
+    try:
+        s = tls()
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n"
+                  f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+                  f"\r\n".encode() + body)
+        data = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+        s.close()
+        return data.split(b" ")[1].decode()
+    except (OSError, IndexError):
+        return "error"
+
+def closed(s):	# without blocking: has the relay closed s?
+    s.settimeout(0)
+    try:
+        return s.recv(4096) == b""
+    except ssl.SSLWantReadError:
+        return False
+    finally:
+        s.settimeout(5)
+
+base = rss()
+conns, dead = [], []
+for _ in range(N):
+    s = tls()
+    s.sendall(f"POST /v1/alerts HTTP/1.1\r\nHost: localhost\r\n"
+              f"Content-Length: {ANNOUNCE}\r\n\r\n".encode())
+    conns.append(s)
+    dead.append(False)
+
+def push(data):
+    for i, s in enumerate(conns):
+        if dead[i]:
+            continue
+        try:
+            if closed(s):
+                raise OSError("closed")
+            s.sendall(data)
+        except OSError:
+            dead[i] = True
+
+peak, buf_peak = base, 0
+piece = b"x" * PIECE
+for _ in range(PUSH // PIECE):
+    push(piece)
+    peak = max(peak, rss())
+    buf_peak = max(buf_peak, metric("amana_relay_buffered_bytes"))
+# Dribble for 2 s (under the test's 3 s read timeout) while a small GET
+# and a small signed POST are made on new connections.
+get = post = "none"
+with open(env, "rb") as f:
+    body = f.read()
+for k in range(8):
+    push(b"y")
+    if k == 2:
+        get = request("GET", "/checkpoint")
+    if k == 4:
+        post = request("POST", "/v1/alerts", body)
+    peak = max(peak, rss())
+    buf_peak = max(buf_peak, metric("amana_relay_buffered_bytes"))
+    time.sleep(0.25)
+push(b"y")
+live = sum(1 for d in dead if not d)
+for s in conns:
+    s.close()
+print(f"base={base} peak={peak} buffered_peak={buf_peak} closed={N - live}"
+      f" get={get} post={post}")
+PYEOF
+"$CL" envelope "$T/ngo.key" "$T/m1.env" 4096 8001
+# Under ASan freed memory sits in quarantine and would count as RSS.
+OLD_ASAN=${ASAN_OPTIONS-}
+export ASAN_OPTIONS="${OLD_ASAN:+$OLD_ASAN:}quarantine_size_mb=0"
+start --authority "$T/auth.vkey"
+if [ -n "$OLD_ASAN" ]; then ASAN_OPTIONS=$OLD_ASAN; else unset ASAN_OPTIONS; fi
+FLOOD=$(timeout 60 python3 "$T/flood.py" "$PORT" "$D/tls/cert.pem" "$PID" \
+    "$APORT" "$T/m1.env" || echo "error")
+echo "memory budget: $FLOOD"
+fl() { sed -n "s/.*\<$1=\([^ ]*\).*/\1/p" <<<"$FLOOD"; }
+check '[ "$(fl peak)" -lt $(($(fl base) + 8 + 24)) ]' "budget: RSS $(fl base) -> $(fl peak) MiB, under start + 8 + 24 MiB"
+check '[ "$(fl buffered_peak)" -le $((9 << 20)) ]' "budget: amana_relay_buffered_bytes peak $(fl buffered_peak) <= 9 MiB"
+check '[ "$(fl closed)" -ge 1 ] && [ "$(fl closed)" -lt 12 ]' "budget: some, not all, of 12 flooding connections closed ($(fl closed))"
+check '[ "$(fl get)" = 200 ] && [ "$(fl post)" = 201 ]' "budget: GET and signed POST served during the flood ($(fl get) $(fl post))"
+expect 200 GET /checkpoint
+buffered() {
+	curl -s "http://127.0.0.1:$APORT/metrics" |
+	    sed -n 's/^amana_relay_buffered_bytes \([0-9]*\)$/\1/p'
+}
+for _ in $(seq 1 50); do [ "$(buffered)" = 0 ] && break; sleep 0.1; done
+check '[ "$(buffered)" = 0 ]' "budget: amana_relay_buffered_bytes back to 0 ($(buffered))"
+check 'curl -s "http://127.0.0.1:$APORT/metrics" | grep -q "^amana_relay_memory_closes_total [1-9]"' "budget: closes counted"
+check 'stop' "SIGTERM after the flood: exit 0"
+
 echo "relay_test: $CHECKS checks, $FAILS failed"
 [ "$FAILS" -eq 0 ]
