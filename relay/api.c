@@ -335,6 +335,42 @@ envelope_err(struct relay *r, struct evhttp_request *req, int err)
 		    "malformed envelope (PROTOCOL.md section 3)");
 }
 
+/*
+ * The checks every posted envelope passes before it is queued, cheapest
+ * first: an identical one already logged gets its receipt (nothing
+ * verified again); the signer's roster record must grant role now; then
+ * one Ed25519 verification, and only then the key's rate budget is
+ * charged (the signer field is public: a forged envelope must not spend an
+ * NGO's tokens). hash: out, SHA-256 of the body for enqueue(). Returns 0
+ * when the envelope should be queued, -1 when req was answered.
+ */
+static int
+admit_envelope(struct relay *r, struct evhttp_request *req,
+    const struct envelope_view *v, const uint8_t *p, size_t len, int role,
+    uint8_t hash[static ENVELOPE_HASH_LEN])
+{
+	int ret;
+
+	if (try_duplicate(r, req, p, len, hash))
+		return -1;
+	if ((ret = relay_roster_check(r, v->hdr.signer, role,
+	    (int64_t)time(NULL))) != 0) {
+		reply_roster_err(r, req, ret, role == RELAY_ROLE_NGO);
+		return -1;
+	}
+	if (envelope_verify(v, v->hdr.signer) != 0) {
+		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
+		    "envelope signature does not verify");
+		return -1;
+	}
+	if (relay_rate_take(r->rate, v->hdr.signer, now_ms()) != 0) {
+		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
+		    "rate limit for this key reached; retry later");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 post_alert(struct relay *r, struct evhttp_request *req)
 {
@@ -365,27 +401,8 @@ post_alert(struct relay *r, struct evhttp_request *req)
 		    "/v1/alerts/N/replies");
 		return;
 	}
-	if (try_duplicate(r, req, p, len, hash))
+	if (admit_envelope(r, req, &v, p, len, RELAY_ROLE_NGO, hash) != 0)
 		return;
-	if ((ret = relay_roster_check(r, v.hdr.signer, RELAY_ROLE_NGO,
-	    (int64_t)time(NULL))) != 0) {
-		reply_roster_err(r, req, ret, 1);
-		return;
-	}
-	/*
-	 * Verify before charging the key's budget: the signer field is
-	 * public, so a forged envelope must not spend the NGO's tokens.
-	 */
-	if (envelope_verify(&v, v.hdr.signer) != 0) {
-		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
-		    "envelope signature does not verify");
-		return;
-	}
-	if (relay_rate_take(r->rate, v.hdr.signer, now_ms()) != 0) {
-		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
-		    "rate limit for this key reached; retry later");
-		return;
-	}
 	(void)enqueue(r, req, LOGENTRY_ALERT, p, len, hash, 0, NULL);
 }
 
@@ -620,27 +637,9 @@ post_reply(struct relay *r, struct evhttp_request *req, uint64_t n)
 	}
 	if (alert_signer(r, req, n, owner) != 0)
 		return;
-	if (try_duplicate(r, req, p, len, hash))
+	if (admit_envelope(r, req, &v, p, len, RELAY_ROLE_INVESTIGATOR,
+	    hash) != 0)
 		return;
-	if ((ret = relay_roster_check(r, v.hdr.signer,
-	    RELAY_ROLE_INVESTIGATOR, (int64_t)time(NULL))) != 0) {
-		reply_roster_err(r, req, ret, 0);
-		return;
-	}
-	/*
-	 * Verify before charging the key's budget: the signer field is
-	 * public, so a forged envelope must not spend the NGO's tokens.
-	 */
-	if (envelope_verify(&v, v.hdr.signer) != 0) {
-		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
-		    "envelope signature does not verify");
-		return;
-	}
-	if (relay_rate_take(r->rate, v.hdr.signer, now_ms()) != 0) {
-		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
-		    "rate limit for this key reached; retry later");
-		return;
-	}
 	(void)enqueue(r, req, v.hdr.kind == ENVELOPE_KIND_ACK ? LOGENTRY_ACK :
 	    LOGENTRY_REPLY, p, len, hash, n, NULL);
 }
