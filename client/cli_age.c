@@ -40,6 +40,52 @@ open_input(const char *cmd, const char *path, int *fd)
 	return CLI_OK;
 }
 
+static const char *
+enc_err(int err)
+{
+	return err == AMANA_EIO ? "cannot write the output" :
+	    amana_strerror(err);
+}
+
+static int
+enc_write(void *ctx, const uint8_t *p, size_t len)
+{
+	return age_enc_write(ctx, p, len);
+}
+
+static int
+dec_write(void *ctx, const uint8_t *p, size_t len)
+{
+	return age_dec_write(ctx, p, len);
+}
+
+/*
+ * pump: reads fd to its end in pieces of IO_CHUNK bytes into buf (caller's,
+ * IO_CHUNK bytes) and gives each to feed(ctx, ...). A failed read or
+ * write prints one line (errstr names a write error) and returns CLI_FAIL.
+ */
+static int
+pump(const char *cmd, int fd, uint8_t *buf,
+    int (*feed)(void *, const uint8_t *, size_t), void *ctx,
+    const char *(*errstr)(int))
+{
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		n = read(fd, buf, IO_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cli_fail(cmd, "cannot read the input: %s",
+			    strerror(errno));
+		if (n == 0)
+			return CLI_OK;
+		if ((err = feed(ctx, buf, (size_t)n)) != 0)
+			return cli_fail(cmd, "%s", errstr(err));
+	}
+}
+
 int
 cli_cmd_encrypt(int argc, char **argv)
 {
@@ -52,7 +98,6 @@ cli_cmd_encrypt(int argc, char **argv)
 	struct cli_args a;
 	uint8_t *buf = NULL;
 	size_t npk = 0;
-	ssize_t n;
 	int ret = CLI_USAGE, fd = -1, err;
 
 	if (cli_args_parse("encrypt", argc, argv, opts, nopts, &a) != 0)
@@ -85,30 +130,13 @@ cli_cmd_encrypt(int argc, char **argv)
 	}
 	if ((err = age_enc_new_x25519((const uint8_t (*)[AGE_KEY_LEN])pks,
 	    npk, stdout_sink, NULL, &e)) != 0) {
-		ret = cli_fail("encrypt", "%s", err == AMANA_EIO ?
-		    "cannot write the output" : amana_strerror(err));
+		ret = cli_fail("encrypt", "%s", enc_err(err));
 		goto out;
 	}
-	for (;;) {
-		n = read(fd, buf, IO_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = cli_fail("encrypt", "cannot read the input: %s",
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if ((err = age_enc_write(e, buf, (size_t)n)) != 0) {
-			ret = cli_fail("encrypt", "%s", err == AMANA_EIO ?
-			    "cannot write the output" : amana_strerror(err));
-			goto out;
-		}
-	}
+	if ((ret = pump("encrypt", fd, buf, enc_write, e, enc_err)) != CLI_OK)
+		goto out;
 	if ((err = age_enc_finish(e)) != 0) {
-		ret = cli_fail("encrypt", "%s", err == AMANA_EIO ?
-		    "cannot write the output" : amana_strerror(err));
+		ret = cli_fail("encrypt", "%s", enc_err(err));
 		goto out;
 	}
 	ret = CLI_OK;
@@ -161,7 +189,6 @@ cli_cmd_decrypt(int argc, char **argv)
 	const char *passfile;
 	uint8_t *buf = NULL;
 	size_t nids = 0;
-	ssize_t n;
 	int ret = CLI_USAGE, fd = -1, err;
 
 	amana_buf_init(&pass, KEYFILE_PASS_MAX + 1, 1);
@@ -203,22 +230,8 @@ cli_cmd_decrypt(int argc, char **argv)
 		ret = cli_fail("decrypt", "out of memory");
 		goto out;
 	}
-	for (;;) {
-		n = read(fd, buf, IO_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = cli_fail("decrypt", "cannot read the input: %s",
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if ((err = age_dec_write(d, buf, (size_t)n)) != 0) {
-			ret = cli_fail("decrypt", "%s", dec_err(err));
-			goto out;
-		}
-	}
+	if ((ret = pump("decrypt", fd, buf, dec_write, d, dec_err)) != CLI_OK)
+		goto out;
 	if ((err = age_dec_finish(d)) != 0) {
 		ret = cli_fail("decrypt", "%s", dec_err(err));
 		goto out;

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "amana_codec.h"
 #include "amana_file.h"
 #include "cli.h"
@@ -44,6 +46,9 @@ cli_read_envelope(const char *cmd, const char *path, struct amana_buf *b,
 }
 
 #define ENV_CHUNK	((size_t)64 << 10)
+
+_Static_assert(ENVELOPE_HASH_LEN == LOGENTRY_HASH_LEN,
+    "a log entry's hash is the SHA-256 of the whole envelope");
 
 /* Reads exactly len bytes at *off of fd into p. 0 or AMANA_EIO. */
 static int
@@ -148,35 +153,88 @@ out:
 	return ret;
 }
 
+/*
+ * Second pass of `envelope payload`: copies the payload of the envelope
+ * cli_open_envelope checked in fd to stdout in ENV_CHUNK pieces, hashing
+ * the whole file again: if it differs from hash (the file changed between
+ * the passes) it fails, so exit 1 says the output is not to be trusted.
+ */
+static int
+copy_payload(const char *cmd, const char *path, int fd,
+    const struct envelope_header *hdr, const uint8_t hash[ENVELOPE_HASH_LEN])
+{
+	struct amana_sha256_ctx *sha = NULL;
+	uint8_t h[ENVELOPE_HASH_LEN], *buf = NULL;
+	uint64_t off = 0, start, lim, pay_end, end;
+	size_t n;
+	int ret = CLI_FAIL;
+
+	if ((buf = malloc(ENV_CHUNK)) == NULL ||
+	    amana_sha256_new(&sha) != 0) {
+		ret = cli_fail(cmd, "out of memory");
+		goto out;
+	}
+	/* pieces never straddle the header, payload and signature parts */
+	pay_end = ENVELOPE_HEADER_LEN + hdr->payload_len;
+	end = pay_end + ENVELOPE_SIG_LEN;
+	while (off < end) {
+		lim = off < ENVELOPE_HEADER_LEN ? ENVELOPE_HEADER_LEN :
+		    off < pay_end ? pay_end : end;
+		n = lim - off > ENV_CHUNK ? ENV_CHUNK : (size_t)(lim - off);
+		start = off;
+		if (read_at(fd, buf, n, &off) != 0) {
+			ret = cli_fail(cmd, "%s: cannot read it (did it "
+			    "change?)", path);
+			goto out;
+		}
+		amana_sha256_update(sha, buf, n);
+		if (start >= ENVELOPE_HEADER_LEN && start < pay_end &&
+		    cli_stdout_write(buf, n) != 0) {
+			ret = cli_fail(cmd, "cannot write the output");
+			goto out;
+		}
+	}
+	amana_sha256_final(sha, h);
+	if (sodium_memcmp(h, hash, sizeof(h)) != 0) {
+		ret = cli_fail(cmd, "%s: changed while it was read; the output "
+		    "is not to be trusted", path);
+		goto out;
+	}
+	ret = CLI_OK;
+out:
+	amana_sha256_free(sha);
+	free(buf);
+	return ret;
+}
+
 int
 cli_cmd_envelope(int argc, char **argv)
 {
-	struct envelope_view v;
-	struct amana_buf b;
+	struct envelope_header hdr;
 	struct cli_args a;
-	int ret = CLI_USAGE;
+	uint8_t hash[ENVELOPE_HASH_LEN];
+	size_t len;
+	int ret = CLI_USAGE, fd = -1;
 
-	amana_buf_init(&b, 0, 0);
 	if (cli_args_parse("envelope", argc, argv, NULL, 0, &a) != 0)
 		goto out;
 	if (a.npos != 2 || strcmp(a.pos[0], "payload") != 0) {
 		ret = cli_usage("envelope", "expected: payload ENVELOPE");
 		goto out;
 	}
-	if ((ret = cli_read_envelope("envelope", a.pos[1], &b, &v)) != CLI_OK)
+	/* checked whole (header, length, signature) before any byte is out */
+	if ((ret = cli_open_envelope("envelope", a.pos[1], &fd, &hdr, hash,
+	    &len)) != CLI_OK)
 		goto out;
 	if (isatty(STDOUT_FILENO)) {
 		ret = cli_fail("envelope", "refusing to write binary output "
 		    "to a terminal; redirect stdout to a file");
 		goto out;
 	}
-	if (cli_stdout_write(v.payload, (size_t)v.hdr.payload_len) != 0) {
-		ret = cli_fail("envelope", "cannot write the output");
-		goto out;
-	}
-	ret = CLI_OK;
+	ret = copy_payload("envelope", a.pos[1], fd, &hdr, hash);
 out:
-	amana_buf_free(&b);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 
@@ -212,16 +270,17 @@ cli_cmd_receipt(int argc, char **argv)
 		{ "log-key", 0, 1, 0, 0, NULL },
 	};
 	const size_t nopts = sizeof(opts) / sizeof(opts[0]);
+	struct envelope_header hdr;
 	struct receipt_view rv;
 	struct note_verifier lk;
-	struct envelope_view v;
-	struct amana_buf rb, eb;
+	struct amana_buf rb;
 	struct cli_args a;
 	const char *lkpath;
-	int ret = CLI_USAGE, err;
+	uint8_t hash[ENVELOPE_HASH_LEN];
+	size_t len;
+	int ret = CLI_USAGE, err, fd = -1;
 
 	amana_buf_init(&rb, RECEIPT_MAX_LEN, 0);
-	amana_buf_init(&eb, 0, 0);
 	if (cli_args_parse("receipt", argc, argv, opts, nopts, &a) != 0)
 		goto out;
 	if (a.npos < 2 || a.npos > 3 || strcmp(a.pos[0], "verify") != 0) {
@@ -240,18 +299,25 @@ cli_cmd_receipt(int argc, char **argv)
 		    AMANA_ENOENT ? "no such file" : amana_strerror(err));
 		goto out;
 	}
-	if (a.npos == 3 && (ret = cli_read_envelope("receipt", a.pos[2], &eb,
-	    &v)) != CLI_OK)
+	/* streamed once (constant memory): only its SHA-256 is compared */
+	if (a.npos == 3 && (ret = cli_open_envelope("receipt", a.pos[2], &fd,
+	    &hdr, hash, &len)) != CLI_OK)
 		goto out;
 	if ((ret = cli_check_receipt("receipt", a.pos[1], rb.p, rb.len, &lk,
-	    a.npos == 3 ? eb.p : NULL, a.npos == 3 ? eb.len : 0, &rv)) !=
-	    CLI_OK)
+	    NULL, 0, &rv)) != CLI_OK)
 		goto out;
+	if (a.npos == 3 && sodium_memcmp(rv.entry.hash, hash,
+	    sizeof(hash)) != 0) {
+		ret = cli_fail("receipt", "%s: the receipt is for another "
+		    "envelope", a.pos[1]);
+		goto out;
+	}
 	printf("%llu\n", (unsigned long long)rv.index);
 	ret = CLI_OK;
 out:
+	if (fd >= 0)
+		close(fd);
 	amana_buf_free(&rb);
-	amana_buf_free(&eb);
 	cli_args_free(opts, nopts);
 	return ret;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # cli_offline_test: every offline `amana` subcommand through the real CLI:
 # keygen, accredit, credential, revoke, encrypt, decrypt (both directions
-# with Debian's age), envelope payload, open, receipt verify (negative),
-# help; bad usage exits 2, user-fixable failures exit 1 with ONE line on
+# with Debian's age), envelope payload (streamed: bounded memory), open,
+# receipt verify (a receipt signed here with openssl, and refusals), help; bad usage exits 2, user-fixable failures exit 1 with ONE line on
 # stderr. Envelopes are made by `amana submit` against an unreachable relay
 # (it keeps the sealed envelope pending), so no network is needed.
 #   $1 build dir, $2 source dir.
@@ -202,6 +202,89 @@ expect 2 1 "$amana" receipt check --log-key auth/authority.vkey x.proof
 expect 1 1 "$amana" receipt verify --log-key auth/authority.vkey nope.proof
 printf 'c2sp.org/tlog-proof@v1\nindex 0\n\nnot a note\n' >bad.proof
 expect 1 1 "$amana" receipt verify --log-key auth/authority.vkey bad.proof
+
+# make_receipt ENVELOPE KEYFILE OUT: a one-entry log's receipt for the
+# envelope, signed with the (unprotected) note key KEYFILE using openssl:
+# entry = alert kind || time || SHA-256(envelope), tree size 1, no proof.
+make_receipt() {
+	local name id b64 root sig
+	IFS=+ read -r _ _ name id b64 <"$2"
+	{ printf '302e020100300506032b657004220420' | xxd -r -p
+	  printf '%s' "$b64" | base64 -d | tail -c 32; } >rk.der
+	openssl pkey -inform DER -in rk.der -out rk.pem 2>/dev/null || return 1
+	{ printf '\x01\x00\x00\x01\x90\x00\x00\x00\x00'
+	  openssl dgst -sha256 -binary "$1"; } >rk.entry
+	root=$({ printf '\x00'; cat rk.entry; } |
+	    openssl dgst -sha256 -binary | base64 -w0)
+	printf '%s\n1\n%s\n' "$name" "$root" >rk.body
+	openssl pkeyutl -sign -inkey rk.pem -rawin -in rk.body \
+	    -out rk.sig 2>/dev/null || return 1
+	sig=$({ printf '%s' "$id" | xxd -r -p; cat rk.sig; } | base64 -w0)
+	{ printf 'c2sp.org/tlog-proof@v1\nextra %s\nindex 0\n\n' \
+	    "$(base64 -w0 rk.entry)"
+	  cat rk.body
+	  printf '\n\xe2\x80\x94 %s %s\n' "$name" "$sig"; } >"$3"
+	rm -f rk.der rk.pem
+}
+
+# --- a ~20 MiB envelope: payload streamed, receipt checked in bounded memory
+expect 0 0 "$amana" keygen ngo --name big.example -o big
+cp ngo/ngo.vkey big/relay.vkey
+head -c $((20 << 20)) /dev/urandom >big.bin
+expect 1 - "$amana" submit --relay https://127.0.0.1:9 --ngo-key big/ngo.key \
+    --to auth/authority.recipient --attach big.bin msg.txt
+benv=$(ls big/pending-*.envelope 2>/dev/null | head -1)
+[ -n "$benv" ] && [ "$(stat -c %s "$benv")" -gt $((20 << 20)) ] && ok ||
+    bad "no ~20 MiB pending envelope"
+if [ -n "$benv" ]; then
+	/usr/bin/time -f %M -o rss.txt "$amana" envelope payload "$benv" \
+	    >big.age 2>err.txt && ok || bad "envelope payload of 20 MiB"
+	rss=$(tail -1 rss.txt)
+	[ "${rss:-99999}" -lt 16384 ] && ok ||
+	    bad "envelope payload peaked at ${rss} KiB RSS (want < 16 MiB)"
+	# the same bytes as the envelope's middle part
+	[ "$(stat -c %s big.age)" = $(($(stat -c %s "$benv") - 130)) ] &&
+	    cmp -s big.age <(tail -c +67 "$benv" | head -c -64) && ok ||
+	    bad "envelope payload bytes differ"
+	if [ $have_age = 1 ]; then
+		age -d -i auth/authority.identity big.age >rec.bin \
+		    2>/dev/null && head -c 8 rec.bin | grep -q AMANAREC &&
+		    ok || bad "age cannot decrypt the 20 MiB payload"
+		rm -f rec.bin
+	fi
+	expect 0 0 "$amana" keygen investigator --name log.example -o logk
+	if command -v openssl >/dev/null && command -v xxd >/dev/null &&
+	    make_receipt "$benv" logk/investigator.key big.proof; then
+		/usr/bin/time -f %M -o rss.txt "$amana" receipt verify \
+		    --log-key logk/investigator.vkey big.proof "$benv" \
+		    >out.txt 2>err.txt && ok ||
+		    bad "receipt verify refuses the right envelope: $(cat err.txt)"
+		[ "$(cat out.txt)" = 0 ] && ok || bad "receipt verify prints 0"
+		rss=$(tail -1 rss.txt)
+		[ "${rss:-99999}" -lt 16384 ] && ok ||
+		    bad "receipt verify peaked at ${rss} KiB RSS"
+		expect 0 0 "$amana" receipt verify \
+		    --log-key logk/investigator.vkey big.proof
+		# another valid envelope, and a changed one, are refused
+		expect 1 1 "$amana" receipt verify \
+		    --log-key logk/investigator.vkey big.proof "$env"
+		grep -q 'the receipt is for another envelope' err.txt && ok ||
+		    bad "receipt verify: wrong line for another envelope"
+		cp "$benv" t.env
+		printf '\x55' | dd of=t.env bs=1 seek=$((10 << 20)) \
+		    conv=notrunc 2>/dev/null
+		cmp -s t.env "$benv" && printf '\xaa' | dd of=t.env bs=1 \
+		    seek=$((10 << 20)) conv=notrunc 2>/dev/null
+		expect 1 1 "$amana" receipt verify \
+		    --log-key logk/investigator.vkey big.proof t.env
+		expect 1 1 "$amana" receipt verify \
+		    --log-key auth/authority.vkey big.proof "$benv"
+		rm -f t.env
+	else
+		echo "SKIP: receipt verify of a valid receipt (no openssl/xxd)"
+	fi
+	rm -f big.age big.bin
+fi
 
 # networked commands: usage errors need no network
 expect 2 1 "$amana" submit --ngo-key ngo/ngo.key msg.txt

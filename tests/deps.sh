@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc clang-14 libclang-rt-14-dev
 	libsodium-dev liblmdb-dev libevent-dev libssl-dev
-	age curl openssl python3 bsdutils procps lmdb-utils)
+	age curl openssl xxd python3 bsdutils procps lmdb-utils)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
