@@ -20,31 +20,6 @@
 #include "envelope.h"
 #include "receipt.h"
 
-int
-cli_read_envelope(const char *cmd, const char *path, struct amana_buf *b,
-    struct envelope_view *v)
-{
-	int err;
-
-	amana_buf_init(b, (size_t)ENVELOPE_MAX, 0);
-	if ((err = amana_file_read(path, b)) != 0) {
-		if (err == AMANA_ENOENT)
-			return cli_fail(cmd, "%s: no such file", path);
-		if (err == AMANA_ETOOBIG)
-			return cli_fail(cmd, "%s: too large for an envelope",
-			    path);
-		return cli_fail(cmd, "%s: %s", path, amana_strerror(err));
-	}
-	if ((err = envelope_parse(b->p, b->len, v)) != 0)
-		return cli_fail(cmd, "%s: not an Amana envelope (%s)", path,
-		    amana_strerror(err));
-	/* the header names its signer: the signature must be that key's */
-	if ((err = envelope_verify(v, v->hdr.signer)) != 0)
-		return cli_fail(cmd, "%s: the envelope's signature does not "
-		    "verify", path);
-	return CLI_OK;
-}
-
 #define ENV_CHUNK	((size_t)64 << 10)
 
 _Static_assert(ENVELOPE_HASH_LEN == LOGENTRY_HASH_LEN,
@@ -153,22 +128,18 @@ out:
 	return ret;
 }
 
-/*
- * Second pass of `envelope payload`: copies the payload of the envelope
- * cli_open_envelope checked in fd to stdout in ENV_CHUNK pieces, hashing
- * the whole file again: if it differs from hash (the file changed between
- * the passes) it fails, so exit 1 says the output is not to be trusted.
- */
-static int
-copy_payload(const char *cmd, const char *path, int fd,
-    const struct envelope_header *hdr, const uint8_t hash[ENVELOPE_HASH_LEN])
+int
+cli_stream_payload(const char *cmd, const char *path, int fd,
+    const struct envelope_header *hdr, const uint8_t hash[ENVELOPE_HASH_LEN],
+    cli_payload_sink sink, void *ctx, int *sink_err)
 {
 	struct amana_sha256_ctx *sha = NULL;
 	uint8_t h[ENVELOPE_HASH_LEN], *buf = NULL;
 	uint64_t off = 0, start, lim, pay_end, end;
 	size_t n;
-	int ret = CLI_FAIL;
+	int ret = CLI_FAIL, err;
 
+	*sink_err = 0;
 	if ((buf = malloc(ENV_CHUNK)) == NULL ||
 	    amana_sha256_new(&sha) != 0) {
 		ret = cli_fail(cmd, "out of memory");
@@ -189,8 +160,8 @@ copy_payload(const char *cmd, const char *path, int fd,
 		}
 		amana_sha256_update(sha, buf, n);
 		if (start >= ENVELOPE_HEADER_LEN && start < pay_end &&
-		    cli_stdout_write(buf, n) != 0) {
-			ret = cli_fail(cmd, "cannot write the output");
+		    (err = sink(ctx, buf, n)) != 0) {
+			*sink_err = err;
 			goto out;
 		}
 	}
@@ -207,6 +178,13 @@ out:
 	return ret;
 }
 
+static int
+stdout_sink(void *ctx, const uint8_t *p, size_t len)
+{
+	(void)ctx;
+	return cli_stdout_write(p, len) != 0 ? AMANA_EIO : 0;
+}
+
 int
 cli_cmd_envelope(int argc, char **argv)
 {
@@ -214,7 +192,7 @@ cli_cmd_envelope(int argc, char **argv)
 	struct cli_args a;
 	uint8_t hash[ENVELOPE_HASH_LEN];
 	size_t len;
-	int ret = CLI_USAGE, fd = -1;
+	int ret = CLI_USAGE, fd = -1, err;
 
 	if (cli_args_parse("envelope", argc, argv, NULL, 0, &a) != 0)
 		goto out;
@@ -231,7 +209,10 @@ cli_cmd_envelope(int argc, char **argv)
 		    "to a terminal; redirect stdout to a file");
 		goto out;
 	}
-	ret = copy_payload("envelope", a.pos[1], fd, &hdr, hash);
+	ret = cli_stream_payload("envelope", a.pos[1], fd, &hdr, hash,
+	    stdout_sink, NULL, &err);
+	if (err != 0)
+		ret = cli_fail("envelope", "cannot write the output");
 out:
 	if (fd >= 0)
 		close(fd);

@@ -13,14 +13,6 @@
 #include "receipt.h"
 
 /*
- * cli_read_envelope: reads path (at most ENVELOPE_MAX bytes) into b
- * (initialised here; the caller frees it even on failure), parses it
- * strictly into *v (pointers into b) and checks its signature against
- * the signer key its header names.
- */
-int	cli_read_envelope(const char *cmd, const char *path,
-	    struct amana_buf *b, struct envelope_view *v);
-/*
  * cli_open_envelope: opens path (O_NOFOLLOW) and checks the envelope in it
  * while reading it once in 64 KiB pieces (constant memory, whatever its
  * size): a valid header, exactly ENVELOPE_OVERHEAD + payload_len bytes,
@@ -31,6 +23,20 @@ int	cli_read_envelope(const char *cmd, const char *path,
 int	cli_open_envelope(const char *cmd, const char *path, int *fd,
 	    struct envelope_header *hdr, uint8_t hash[ENVELOPE_HASH_LEN],
 	    size_t *len);
+/*
+ * cli_stream_payload: the second pass over the envelope cli_open_envelope
+ * checked in fd: hands its payload to sink in pieces of at most 64 KiB
+ * while hashing the whole file again. CLI_OK when every piece was taken
+ * and the file still has the hash checked in the first pass (else one line
+ * "changed while it was read": what sink was given must be discarded).
+ * When sink returns an error, stops, prints nothing, sets *sink_err to it
+ * and returns CLI_FAIL (the caller prints its line); else *sink_err = 0.
+ */
+typedef int (*cli_payload_sink)(void *ctx, const uint8_t *p, size_t len);
+int	cli_stream_payload(const char *cmd, const char *path, int fd,
+	    const struct envelope_header *hdr,
+	    const uint8_t hash[ENVELOPE_HASH_LEN], cli_payload_sink sink,
+	    void *ctx, int *sink_err);
 /*
  * cli_check_receipt: receipt_verify with a one-line error naming what.
  * env may be NULL (env_len 0). *out filled on success.

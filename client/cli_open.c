@@ -28,10 +28,8 @@
 #include "envelope.h"
 #include "record.h"
 
-#define FEED_CHUNK	65536
-
 struct open_ctx {
-	const struct envelope_view *ev;
+	const struct envelope_header *hdr;
 	int		 tmpfd;		/* the temporary folder */
 	int		 attfd;		/* its attachments/ */
 	int		 cur;		/* the attachment being written */
@@ -65,7 +63,7 @@ on_header(void *arg, const struct record_header *h)
 
 	/* the inner key must be the outer signer: no swapped signatures */
 	if (note_verifier_parse((const uint8_t *)h->ngo_vkey, h->ngo_vkey_len,
-	    &v) != 0 || sodium_memcmp(v.pk, c->ev->hdr.signer,
+	    &v) != 0 || sodium_memcmp(v.pk, c->hdr->signer,
 	    NOTE_PK_LEN) != 0) {
 		c->bad_signer = 1;
 		return AMANA_EBADSIG;
@@ -124,6 +122,13 @@ on_att_end(void *arg)
 		err = AMANA_EIO;
 	c->cur = -1;
 	return err;
+}
+
+/* Payload pieces from cli_stream_payload go to the age decryptor. */
+static int
+dec_sink(void *ctx, const uint8_t *p, size_t len)
+{
+	return age_dec_write(ctx, p, len);
 }
 
 /* Removes every file in dirfd (flat), best effort. */
@@ -185,19 +190,18 @@ cli_cmd_open(int argc, char **argv)
 	struct age_dec_keys keys = { 0 };
 	struct age_dec *d = NULL;
 	struct open_ctx c = { 0 };
-	struct envelope_view ev;
-	struct amana_buf env;
+	struct envelope_header hdr;
 	struct cli_args a;
+	uint8_t hash[ENVELOPE_HASH_LEN];
 	const char *dir;
 	char tmp[4096], from[4200], to[4200];
 	static const char *const names[] = { "message.txt", "alert.txt",
 	    "attachments" };
 	struct stat st;
-	size_t nids = 0, off, k;
-	int ret = CLI_USAGE, err, n, made_tmp = 0;
+	size_t nids = 0, len, k;
+	int ret = CLI_USAGE, err, n, made_tmp = 0, fd = -1;
 
 	c.tmpfd = c.attfd = c.cur = -1;
-	amana_buf_init(&env, 0, 0);
 	if (cli_args_parse("open", argc, argv, opts, nopts, &a) != 0)
 		goto out;
 	dir = cli_opt_get(opts, nopts, "output");
@@ -216,14 +220,17 @@ cli_cmd_open(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((ret = cli_read_envelope("open", a.pos[0], &env, &ev)) != CLI_OK)
+	/* checked whole (header, length, signature), then decrypted from
+	 * a second pass that must see the same bytes: constant memory */
+	if ((ret = cli_open_envelope("open", a.pos[0], &fd, &hdr, hash,
+	    &len)) != CLI_OK)
 		goto out;
 	ret = CLI_FAIL;
-	if (ev.hdr.kind != ENVELOPE_KIND_ALERT) {
+	if (hdr.kind != ENVELOPE_KIND_ALERT) {
 		ret = cli_fail("open", "%s: not an alert envelope", a.pos[0]);
 		goto out;
 	}
-	c.ev = &ev;
+	c.hdr = &hdr;
 	if ((ret = cli_load_identities("open", opts[0].vals, opts[0].count,
 	    cli_opt_get(opts, nopts, "passphrase-file"), &ids, &nids)) !=
 	    CLI_OK)
@@ -253,11 +260,10 @@ cli_cmd_open(int argc, char **argv)
 		ret = cli_fail("open", "out of memory");
 		goto out;
 	}
-	for (off = 0, err = 0; off < ev.hdr.payload_len && err == 0;
-	    off += FEED_CHUNK)
-		err = age_dec_write(d, ev.payload + off,
-		    ev.hdr.payload_len - off < FEED_CHUNK ?
-		    (size_t)(ev.hdr.payload_len - off) : FEED_CHUNK);
+	if ((ret = cli_stream_payload("open", a.pos[0], fd, &hdr, hash,
+	    dec_sink, d, &err)) != CLI_OK && err == 0)
+		goto out;	/* the file changed or could not be read */
+	ret = CLI_FAIL;
 	if (err == 0)
 		err = age_dec_finish(d);
 	if (err == 0)
@@ -297,10 +303,11 @@ out:
 	}
 	if (made_tmp)
 		(void)rmdir(tmp);
+	if (fd >= 0)
+		close(fd);
 	age_dec_free(d);
 	record_reader_free(c.rr);
 	age_identities_free(ids, nids);
-	amana_buf_free(&env);
 	cli_args_free(opts, nopts);
 	return ret;
 }

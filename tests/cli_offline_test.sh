@@ -252,6 +252,16 @@ if [ -n "$benv" ]; then
 		    ok || bad "age cannot decrypt the 20 MiB payload"
 		rm -f rec.bin
 	fi
+	# open decrypts it from a second pass: bounded memory too
+	/usr/bin/time -f %M -o rss.txt "$amana" open \
+	    --identity auth/authority.identity "$benv" -o bigcase \
+	    2>err.txt && ok || bad "open of 20 MiB: $(cat err.txt)"
+	rss=$(tail -1 rss.txt)
+	[ "${rss:-99999}" -lt 16384 ] && ok ||
+	    bad "open of 20 MiB peaked at ${rss} KiB RSS (want < 16 MiB)"
+	cmp -s bigcase/attachments/big.bin big.bin && ok ||
+	    bad "open: the 20 MiB attachment differs"
+	rm -rf bigcase
 	expect 0 0 "$amana" keygen investigator --name log.example -o logk
 	if command -v openssl >/dev/null && command -v xxd >/dev/null &&
 	    make_receipt "$benv" logk/investigator.key big.proof; then
