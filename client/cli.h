@@ -21,6 +21,11 @@ int	cli_fail(const char *cmd, const char *fmt, ...)
 /* Prints "amana CMD: MESSAGE (see 'amana help CMD')"; returns CLI_USAGE. */
 int	cli_usage(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * Whether cli_fail or cli_usage printed a line yet: main() adds a generic
+ * one for a command that failed without saying why (out of memory).
+ */
+int	cli_error_said(void);
 /* The relay URL: opt if set, else $AMANA_RELAY, else NULL. */
 const char *cli_relay_url(const char *opt);
 /* The CA file: opt if set, else $AMANA_CA (if non-empty), else NULL. */

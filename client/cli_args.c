@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cli_args.h"
 
 static struct cli_opt *
@@ -42,8 +43,7 @@ cli_args_free(struct cli_opt *opts, size_t nopts)
 static int
 usage_err(const char *cmd, const char *what, const char *arg)
 {
-	fprintf(stderr, "amana %s: %s %s (see 'amana help %s')\n", cmd, what,
-	    arg, cmd);
+	(void)cli_usage(cmd, "%s %s", what, arg);
 	return AMANA_EINVAL;
 }
 

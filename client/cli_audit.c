@@ -108,8 +108,8 @@ cli_cmd_audit(int argc, char **argv)
 		goto out;
 	ret = CLI_FAIL;
 	if (have_state && st.size > t.size) {
-		fprintf(stderr, "amana audit: LOG ROLLBACK OR FORK: %s now "
-		    "serves %llu entries, but %llu were seen before (%s)\n",
+		(void)cli_fail("audit", "LOG ROLLBACK OR FORK: %s now "
+		    "serves %llu entries, but %llu were seen before (%s)",
 		    lk.name, (unsigned long long)t.size,
 		    (unsigned long long)st.size, state);
 		goto out;
@@ -117,8 +117,8 @@ cli_cmd_audit(int argc, char **argv)
 	/* the first st.size leaves were rehashed: same root or a fork */
 	if (have_state && st.size > 0 && (!t.have_mark_root ||
 	    memcmp(t.mark_root, st.root, MERKLE_HASH_LEN) != 0)) {
-		fprintf(stderr, "amana audit: LOG FORK: the first %llu entries "
-		    "of %s differ from those seen before (%s)\n",
+		(void)cli_fail("audit", "LOG FORK: the first %llu entries "
+		    "of %s differ from those seen before (%s)",
 		    (unsigned long long)st.size, lk.name, state);
 		goto out;
 	}

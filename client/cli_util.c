@@ -9,11 +9,21 @@
 #include "cli.h"
 #include "cli_keys.h"
 
+/* Error lines printed so far (cli_error_said). */
+static unsigned long said;
+
+int
+cli_error_said(void)
+{
+	return said != 0;
+}
+
 int
 cli_fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	said++;
 	fprintf(stderr, "amana %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -27,6 +37,7 @@ cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	said++;
 	fprintf(stderr, "amana %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

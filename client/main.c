@@ -253,6 +253,10 @@ main(int argc, char **argv)
 			return CLI_OK;
 		}
 	ret = c->fn(argc - 2, argv + 2);
+	/* every failure says why in one line, out of memory included */
+	if (ret != CLI_OK && !cli_error_said())
+		fprintf(stderr, "amana %s: out of memory or internal error\n",
+		    c->name);
 	if (fflush(stdout) != 0 && ret == CLI_OK) {
 		fprintf(stderr, "amana %s: cannot write the output\n", c->name);
 		ret = CLI_FAIL;
