@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -44,14 +46,38 @@ struct store {
 	/* Writer only: memo of computed tree nodes for receipts. Complete
 	 * subtrees never change, so it stays valid. */
 	struct tlog_cache_slot	*wcache;
+	/* The LMDB map and data file (map_find), fixed while the store is
+	 * open; map NULL when not found: readers then use the map. */
+	uint8_t			*map;
+	size_t			 map_len;
+	int			 fd;
 };
 
 static int	map_advise(struct store *st, int advice);
+static void	map_find(struct store *st);
 
-/* A tlog_src over one LMDB transaction. */
+/*
+ * A reader's log cursor and the leaf pages it mapped (rd_note): keys point
+ * into their leaf page, so a reader knows which pages its lookups faulted
+ * in, each with the kernel's fault-around window of cached neighbours
+ * (64 KiB by default, aligned), and unmaps those windows when it is done
+ * (rd_end): its values were copied with pread (val_copy), so without this
+ * a random tile read leaves about 3 windows mapped until store_trim.
+ */
+#define RD_WIN		((uintptr_t)65536)
+#define RD_WIN_MAX	8
+struct rdpages {
+	int		 map;		/* writer: entries read through the map */
+	MDB_cursor	*cur;		/* NULL: plain mdb_get, nothing noted */
+	uintptr_t	 win[RD_WIN_MAX];
+	unsigned	 n;
+};
+
+/* A tlog_src over one LMDB transaction; rp NULL or a reader's pages. */
 struct txsrc {
 	struct store	*st;
 	MDB_txn		*txn;
+	struct rdpages	*rp;
 };
 
 static int
@@ -190,6 +216,185 @@ get_entry(struct store *st, MDB_txn *txn, uint64_t index, MDB_val *out,
 }
 
 /*
+ * Copies len bytes of a value that LMDB returned at p (in a transaction
+ * still open) to dst. A value inside the map is read from the data file
+ * with pread(2) at its offset in the map: the map is a shared, read-only
+ * view of the same page cache (no MDB_WRITEMAP), so these are the same
+ * bytes, but the record's pages are not mapped into the process (a
+ * 4 KiB record's overflow page would be, with its fault-around window,
+ * until store_trim). LMDB finds an overflow value's address without
+ * reading it, so only B-tree pages get mapped. A value outside the map (a
+ * write transaction's dirty page), or any value when the map was not
+ * found, is copied from p. Returns 0, AMANA_ECORRUPT (past the end of the
+ * file), AMANA_EIO.
+ */
+static int
+val_copy(struct store *st, uint8_t *dst, const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p, b = (uintptr_t)st->map;
+	size_t off, done = 0;
+	ssize_t r;
+	unsigned eintr = 0;
+
+	if (st->map == NULL || a < b || a - b > st->map_len ||
+	    len > st->map_len - (a - b)) {
+		if (len > 0)
+			memcpy(dst, p, len);
+		return 0;
+	}
+	off = a - b;	/* off + len <= map_len, which fits off_t */
+	while (done < len) {
+		r = pread(st->fd, dst + done, len - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR && ++eintr < 64)
+			continue;
+		if (r < 0)
+			return AMANA_EIO;
+		if (r == 0 || (size_t)r > len - done)
+			return AMANA_ECORRUPT;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Checks a copied log header (entry, state byte) of a normal store's value
+ * of vlen bytes, as get_log does; decodes the entry into *e.
+ * 0 or AMANA_ECORRUPT.
+ */
+static int
+check_hdr(const uint8_t hdr[static LOG_HDR_LEN], size_t vlen,
+    struct logentry *e)
+{
+	if (vlen < LOG_HDR_LEN || hdr[LOGENTRY_LEN] > LOG_PRESENT ||
+	    (hdr[LOGENTRY_LEN] == LOG_PURGED && vlen != LOG_HDR_LEN) ||
+	    logentry_decode(hdr, LOGENTRY_LEN, e) != 0)
+		return AMANA_ECORRUPT;
+	return 0;
+}
+
+/* Unmaps the windows noted in rp (best effort: memory, not data). */
+static void
+rd_release(struct store *st, struct rdpages *rp)
+{
+	uintptr_t b = (uintptr_t)st->map, w;
+	unsigned i;
+
+	for (i = 0; i < rp->n && i < RD_WIN_MAX; i++) {
+		w = rp->win[i];
+		if (st->map != NULL && w >= b && w - b < st->map_len &&
+		    RD_WIN <= st->map_len - (w - b))
+			(void)madvise((void *)w, RD_WIN, MADV_DONTNEED);
+	}
+	rp->n = 0;
+}
+
+/* Notes the window of the leaf page holding key (a pointer into the map). */
+static void
+rd_note(struct store *st, struct rdpages *rp, const void *key)
+{
+	uintptr_t w = (uintptr_t)key & ~(RD_WIN - 1);
+	unsigned i;
+
+	for (i = 0; i < rp->n && i < RD_WIN_MAX; i++)
+		if (rp->win[i] == w)
+			return;
+	if (rp->n >= RD_WIN_MAX)
+		rd_release(st, rp);
+	rp->win[rp->n++] = w;
+}
+
+/*
+ * Starts noting a reader's log pages in txn (read-only). Without the map
+ * (nothing to copy with pread, values are read through the map anyway)
+ * or a cursor, rp->cur stays NULL and lookups use mdb_get.
+ */
+static void
+rd_start(struct store *st, MDB_txn *txn, struct rdpages *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	if (st->map == NULL || st->raw ||
+	    mdb_cursor_open(txn, st->log, &rp->cur) != 0)
+		rp->cur = NULL;
+}
+
+/* Closes rp's cursor and unmaps the windows it noted. */
+static void
+rd_end(struct store *st, struct rdpages *rp)
+{
+	mdb_cursor_close(rp->cur);	/* NULL is fine */
+	rp->cur = NULL;
+	rd_release(st, rp);
+}
+
+/*
+ * get_log for readers of normal stores: the entry and state byte are
+ * copied out of the map (val_copy) into hdr and checked as get_log
+ * checks them. rp: NULL, or the reader's pages (rd_start; its cursor is
+ * used and the leaf page noted). *e (may be NULL): the decoded entry. *v
+ * (may be NULL): the value as LMDB returned it, whose bytes are read with
+ * val_copy. Returns 0, AMANA_ENOENT (no such index), AMANA_ECORRUPT,
+ * AMANA_EINVAL (raw store), AMANA_EIO.
+ */
+static int
+get_hdr(struct store *st, MDB_txn *txn, struct rdpages *rp, uint64_t index,
+    uint8_t hdr[static LOG_HDR_LEN], struct logentry *e, MDB_val *v)
+{
+	uint8_t kb[8];
+	MDB_val k = val(kb, sizeof(kb)), lv;
+	struct logentry tmp;
+	int ret;
+
+	if (st->raw)
+		return AMANA_EINVAL;
+	be64(kb, index);
+	if (rp != NULL && rp->cur != NULL) {
+		if ((ret = map_err(mdb_cursor_get(rp->cur, &k, &lv,
+		    MDB_SET_KEY))) != 0)
+			return ret;
+		rd_note(st, rp, k.mv_data);
+	} else if ((ret = map_err(mdb_get(txn, st->log, &k, &lv))) != 0)
+		return ret;
+	if (lv.mv_size < LOG_HDR_LEN)
+		return AMANA_ECORRUPT;
+	if ((ret = val_copy(st, hdr, lv.mv_data, LOG_HDR_LEN)) != 0)
+		return ret;
+	if ((ret = check_hdr(hdr, lv.mv_size, e != NULL ? e : &tmp)) != 0)
+		return ret;
+	if (v != NULL)
+		*v = lv;
+	return 0;
+}
+
+/*
+ * The entry of index for readers: normal stores copy it into buf
+ * (get_hdr); raw-log stores (test logs) and the writer's receipts (rp->map:
+ * pages it touched are trimmed soon, and the map is faster there) point
+ * into the map (get_entry). *p, *len: the entry, valid while buf and txn
+ * live. Errors as get_hdr.
+ */
+static int
+read_entry(struct store *st, MDB_txn *txn, struct rdpages *rp,
+    uint64_t index, uint8_t buf[static LOG_HDR_LEN], const uint8_t **p,
+    size_t *len)
+{
+	MDB_val v;
+	int ret;
+
+	if (st->raw || (rp != NULL && rp->map)) {
+		if ((ret = get_entry(st, txn, index, &v, NULL)) != 0)
+			return ret;
+		*p = v.mv_data;
+		*len = v.mv_size;
+		return 0;
+	}
+	if ((ret = get_hdr(st, txn, rp, index, buf, NULL, NULL)) != 0)
+		return ret;
+	*p = buf;
+	*len = LOGENTRY_LEN;
+	return 0;
+}
+
+/*
  * Stored tree nodes (levels 4, 8, ... 60) are keyed by the leaf count at
  * their right edge, (index + 1) << level, a multiple of 16, with level / 4
  * in the low four bits: nodes are written in increasing key order.
@@ -209,14 +414,17 @@ txsrc_get(void *ctx, unsigned level, uint64_t index,
     uint8_t out[static TLOG_HASH_LEN])
 {
 	struct txsrc *s = ctx;
-	uint8_t kb[8];
+	uint8_t kb[8], ent[LOG_HDR_LEN];
 	MDB_val k = val(kb, sizeof(kb)), v;
+	const uint8_t *ep;
+	size_t elen;
 	int ret;
 
 	if (level == 0) {
-		if ((ret = get_entry(s->st, s->txn, index, &v, NULL)) != 0)
+		if ((ret = read_entry(s->st, s->txn, s->rp, index, ent, &ep,
+		    &elen)) != 0)
 			return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
-		merkle_leaf_hash(out, v.mv_data, v.mv_size);
+		merkle_leaf_hash(out, ep, elen);
 		return 0;
 	}
 	if ((ret = node_key(kb, level, index)) != 0)
@@ -444,6 +652,7 @@ store_open(const struct store_opts *opts, struct store **out)
 	 * a read fault would then map the whole folio (one PMD) into the
 	 * process for one 4 KiB page. Best effort: only memory is at stake.
 	 */
+	map_find(st);
 	(void)map_advise(st, MADV_NOHUGEPAGE);
 	*out = st;
 	st = NULL;
@@ -610,7 +819,7 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
     const uint8_t *rec, size_t rec_len, const uint8_t hash[32],
     uint64_t now_ms, struct tlog_frontier *f)
 {
-	struct txsrc src = { st, txn };
+	struct txsrc src = { st, txn, NULL };
 	struct logentry e;
 	uint8_t ent[LOGENTRY_LEN], leaf[TLOG_HASH_LEN];
 	uint8_t kb[8], rk[REPLY_KEY_LEN], purged[LOG_HDR_LEN];
@@ -750,26 +959,29 @@ read_head(struct store *st, MDB_txn *txn, struct tlog_frontier *f,
 
 /*
  * Receipt for index against the tree f and its signed checkpoint ckpt, both
- * read from txn (read_head). cache: NULL, or the writer's memo.
+ * read from txn (read_head). cache: NULL, or the writer's memo. rp: NULL,
+ * or a reader's pages (rd_start).
  */
 static int
 make_receipt(struct store *st, MDB_txn *txn, struct tlog_cache_slot *cache,
-    const struct tlog_frontier *f, const MDB_val *ckpt, uint64_t index,
-    struct amana_buf *proof, struct amana_buf *out)
+    struct rdpages *rp, const struct tlog_frontier *f, const MDB_val *ckpt,
+    uint64_t index, struct amana_buf *proof, struct amana_buf *out)
 {
-	struct txsrc s = { st, txn };
+	struct txsrc s = { st, txn, rp };
 	struct tlog_src src = { txsrc_get, &s, cache };
-	MDB_val ev;
+	uint8_t ent[LOG_HDR_LEN];
+	const uint8_t *ep;
+	size_t elen;
 	int ret;
 
 	if (index >= f->size)
 		return AMANA_ENOENT;
-	if ((ret = get_entry(st, txn, index, &ev, NULL)) != 0)
+	if ((ret = read_entry(st, txn, rp, index, ent, &ep, &elen)) != 0)
 		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
 	amana_buf_reset(proof);
 	if ((ret = tlog_inclusion_proof(&src, index, f->size, proof)) != 0)
 		return ret;
-	return receipt_format(index, ev.mv_data, ev.mv_size,
+	return receipt_format(index, ep, elen,
 	    (const uint8_t (*)[MERKLE_HASH_LEN])(void *)proof->p,
 	    proof->len / TLOG_HASH_LEN, ckpt->mv_data, ckpt->mv_size, out);
 }
@@ -783,6 +995,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	MDB_txn *txn = NULL;
 	MDB_val ckpt;
 	struct amana_buf proof;
+	struct rdpages wrp = { .map = 1 };	/* receipts: see read_entry */
 	uint8_t hash[32], purge_rec[8];
 	const uint8_t *rec;
 	size_t i, rec_len;
@@ -881,8 +1094,8 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	for (; i < n; i++) {
 		if (results[i].err != 0)
 			continue;
-		results[i].err = make_receipt(st, txn, st->wcache, &f, &ckpt,
-		    results[i].index, &proof, &results[i].receipt);
+		results[i].err = make_receipt(st, txn, st->wcache, &wrp, &f,
+		    &ckpt, results[i].index, &proof, &results[i].receipt);
 	}
 	ret = 0;
 out:
@@ -933,6 +1146,7 @@ store_append_raw(struct store *st, const uint8_t *const *leaves,
 		return ret;
 	src.st = st;
 	src.txn = txn;
+	src.rp = NULL;
 	if ((ret = read_tree(st, txn, &f)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -994,15 +1208,18 @@ store_entries(struct store *st, uint64_t n, unsigned width,
     struct amana_buf *out)
 {
 	MDB_txn *txn = NULL;
-	MDB_val v;
+	struct rdpages rp;
+	uint8_t ent[LOG_HDR_LEN];
+	const uint8_t *ep;
 	uint64_t size, i, first;
-	size_t before = out->len;
+	size_t before = out->len, elen;
 	int ret;
 
 	if (width == 0 || width > TLOG_TILE_WIDTH)
 		return AMANA_EINVAL;
 	if ((ret = rd_begin(st, &txn)) != 0)
 		return ret;
+	rd_start(st, txn, &rp);
 	if ((ret = tree_size(st, txn, &size)) != 0)
 		goto out;
 	ret = AMANA_ENOENT;
@@ -1012,38 +1229,54 @@ store_entries(struct store *st, uint64_t n, unsigned width,
 	if (first + width > size)
 		goto out;
 	for (i = 0; i < width; i++) {
-		if ((ret = get_entry(st, txn, first + i, &v, NULL)) != 0) {
+		if ((ret = read_entry(st, txn, &rp, first + i, ent, &ep,
+		    &elen)) != 0) {
 			if (ret == AMANA_ENOENT)
 				ret = AMANA_ECORRUPT;
 			goto out;
 		}
-		if ((ret = amana_buf_u16be(out, (uint16_t)v.mv_size)) != 0 ||
-		    (ret = amana_buf_append(out, v.mv_data, v.mv_size)) != 0)
+		if ((ret = amana_buf_u16be(out, (uint16_t)elen)) != 0 ||
+		    (ret = amana_buf_append(out, ep, elen)) != 0)
 			goto out;
 	}
 out:
 	if (ret != 0)
 		out->len = before;
+	rd_end(st, &rp);
 	mdb_txn_abort(txn);
 	return ret;
 }
 
-/* Record bytes of index checked against its entry, in txn. */
+/*
+ * Appends the record bytes of index to out, in txn: copied out of the map
+ * (get_hdr, val_copy), then checked against the entry's SHA-256. Normal
+ * stores only. On error out->len is unchanged. Returns 0, AMANA_ENOENT
+ * (no such index, or purged), AMANA_ECORRUPT, AMANA_EINVAL (raw store),
+ * AMANA_EIO, buffer errors.
+ */
 static int
-get_record(struct store *st, MDB_txn *txn, uint64_t index, MDB_val *out)
+get_record(struct store *st, MDB_txn *txn, struct rdpages *rp,
+    uint64_t index, struct amana_buf *out)
 {
-	uint8_t h[32];
+	uint8_t h[32], hdr[LOG_HDR_LEN];
 	MDB_val v;
 	struct logentry e;
+	size_t len;
 	int ret;
 
-	if (st->raw)
-		return AMANA_EINVAL;
-	if ((ret = get_log(st, txn, index, &v, &e, out)) != 0)
+	if ((ret = get_hdr(st, txn, rp, index, hdr, &e, &v)) != 0)
 		return ret;
-	amana_sha256(h, out->mv_data, out->mv_size);
+	if (hdr[LOGENTRY_LEN] == LOG_PURGED)
+		return AMANA_ENOENT;
+	len = v.mv_size - LOG_HDR_LEN;		/* get_hdr: >= LOG_HDR_LEN */
+	if ((ret = amana_buf_reserve(out, len)) != 0 ||
+	    (ret = val_copy(st, out->p + out->len,
+	    (const uint8_t *)v.mv_data + LOG_HDR_LEN, len)) != 0)
+		return ret;
+	amana_sha256(h, out->p + out->len, len);
 	if (memcmp(h, e.hash, sizeof(h)) != 0)
 		return AMANA_ECORRUPT;
+	out->len += len;
 	return 0;
 }
 
@@ -1051,13 +1284,14 @@ int
 store_envelope(struct store *st, uint64_t index, struct amana_buf *out)
 {
 	MDB_txn *txn = NULL;
-	MDB_val v;
+	struct rdpages rp;
 	int ret;
 
 	if ((ret = rd_begin(st, &txn)) != 0)
 		return ret;
-	if ((ret = get_record(st, txn, index, &v)) == 0)
-		ret = amana_buf_append(out, v.mv_data, v.mv_size);
+	rd_start(st, txn, &rp);
+	ret = get_record(st, txn, &rp, index, out);
+	rd_end(st, &rp);
 	mdb_txn_abort(txn);
 	return ret;
 }
@@ -1067,15 +1301,18 @@ store_entry(struct store *st, uint64_t index,
     uint8_t out[static STORE_ENTRY_LEN])
 {
 	MDB_txn *txn = NULL;
-	MDB_val v;
+	struct rdpages rp;
+	uint8_t hdr[LOG_HDR_LEN];
 	int ret;
 
 	if (st->raw)
 		return AMANA_EINVAL;
 	if ((ret = rd_begin(st, &txn)) != 0)
 		return ret;
-	if ((ret = get_entry(st, txn, index, &v, NULL)) == 0)
-		memcpy(out, v.mv_data, STORE_ENTRY_LEN);
+	rd_start(st, txn, &rp);
+	if ((ret = get_hdr(st, txn, &rp, index, hdr, NULL, NULL)) == 0)
+		memcpy(out, hdr, STORE_ENTRY_LEN);
+	rd_end(st, &rp);
 	mdb_txn_abort(txn);
 	return ret;
 }
@@ -1086,13 +1323,15 @@ store_replies(struct store *st, uint64_t alert, store_reply_fn cb, void *ctx)
 	uint8_t kb[REPLY_KEY_LEN];
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
-	MDB_val k = val(kb, sizeof(kb)), v, rec;
+	MDB_val k = val(kb, sizeof(kb)), v;
+	struct amana_buf rec;
 	const uint8_t *kp;
 	uint32_t seq;
 	int rc, ret;
 
 	if (cb == NULL)
 		return AMANA_EINVAL;
+	amana_buf_init(&rec, STORE_RECORD_MAX, 0);
 	if ((ret = rd_begin(st, &txn)) != 0)
 		return ret;
 	if ((ret = map_err(mdb_cursor_open(txn, st->replies, &cur))) != 0)
@@ -1110,19 +1349,21 @@ store_replies(struct store *st, uint64_t alert, store_reply_fn cb, void *ctx)
 			break;
 		seq = (uint32_t)kp[8] << 24 | (uint32_t)kp[9] << 16 |
 		    (uint32_t)kp[10] << 8 | kp[11];
-		ret = get_record(st, txn, get_be64(v.mv_data), &rec);
+		amana_buf_reset(&rec);
+		ret = get_record(st, txn, NULL, get_be64(v.mv_data), &rec);
 		if (ret == AMANA_ENOENT)
 			continue;	/* purged */
 		if (ret != 0)
 			goto out;
-		if ((ret = cb(ctx, seq, get_be64(v.mv_data), rec.mv_data,
-		    rec.mv_size)) != 0)
+		if ((ret = cb(ctx, seq, get_be64(v.mv_data), rec.p,
+		    rec.len)) != 0)
 			goto out;
 	}
 	ret = rc == 0 || rc == MDB_NOTFOUND ? 0 : map_err(rc);
 out:
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
+	amana_buf_free(&rec);
 	return ret;
 }
 
@@ -1131,16 +1372,17 @@ static int
 check_roster(struct store *st, MDB_txn *txn, const MDB_val *v,
     uint64_t *index)
 {
-	uint8_t h[32];
-	MDB_val ev;
+	uint8_t h[32], hdr[LOG_HDR_LEN];
 	struct logentry e;
 	int ret;
 
 	if (v->mv_size < 8)
 		return AMANA_ECORRUPT;
 	*index = get_be64(v->mv_data);
-	if ((ret = get_entry(st, txn, *index, &ev, &e)) != 0)
-		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	/* Raw-log stores have no roster records. */
+	if ((ret = get_hdr(st, txn, NULL, *index, hdr, &e, NULL)) != 0)
+		return ret == AMANA_ENOENT || ret == AMANA_EINVAL ?
+		    AMANA_ECORRUPT : ret;
 	amana_sha256(h, (const uint8_t *)v->mv_data + 8, v->mv_size - 8);
 	if (memcmp(h, e.hash, sizeof(h)) != 0 ||
 	    e.kind < LOGENTRY_ACCREDITATION || e.kind > LOGENTRY_REVOCATION)
@@ -1222,7 +1464,8 @@ static int
 tree_read(struct store *st, const struct tree_req *q)
 {
 	MDB_txn *txn = NULL;
-	struct txsrc s = { st, NULL };
+	struct rdpages rp;
+	struct txsrc s = { st, NULL, &rp };
 	struct tlog_src src = { txsrc_get, &s, NULL };
 	uint64_t size;
 	int ret;
@@ -1230,6 +1473,7 @@ tree_read(struct store *st, const struct tree_req *q)
 	if ((ret = rd_begin(st, &txn)) != 0)
 		return ret;
 	s.txn = txn;
+	rd_start(st, txn, &rp);
 	if ((ret = tree_size(st, txn, &size)) != 0)
 		goto out;
 	ret = AMANA_EINVAL;
@@ -1251,6 +1495,7 @@ tree_read(struct store *st, const struct tree_req *q)
 		break;
 	}
 out:
+	rd_end(st, &rp);
 	mdb_txn_abort(txn);
 	return ret;
 }
@@ -1319,6 +1564,7 @@ store_receipt(struct store *st, uint64_t index, struct amana_buf *out)
 		return AMANA_EINVAL;
 	struct tlog_frontier f;
 	struct amana_buf proof;
+	struct rdpages rp;
 	MDB_val ckpt;
 
 	amana_buf_init(&proof, TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
@@ -1329,9 +1575,11 @@ store_receipt(struct store *st, uint64_t index, struct amana_buf *out)
 	    (ret = read_head(st, txn, &f, &ckpt)) == AMANA_ENOENT &&
 	    f.size != 0)
 		ret = AMANA_ECORRUPT;
+	rd_start(st, txn, &rp);
 	if (ret == 0)
-		ret = make_receipt(st, txn, NULL, &f, &ckpt, index, &proof,
-		    out);
+		ret = make_receipt(st, txn, NULL, &rp, &f, &ckpt, index,
+		    &proof, out);
+	rd_end(st, &rp);
 	mdb_txn_abort(txn);
 	amana_buf_free(&proof);
 	return ret;
@@ -1403,21 +1651,47 @@ map_base(struct store *st, MDB_txn *txn, size_t psize, size_t mapsize)
 	return (uint8_t *)base;
 }
 
-/* madvise(advice) over the whole LMDB map. 0 or AMANA_EIO. */
-static int
-map_advise(struct store *st, int advice)
+/*
+ * Sets st->map, map_len and fd (the data file) once the environment is
+ * open: the map never moves afterwards (the store never calls
+ * mdb_env_set_mapsize on an open environment). Leaves st->map NULL when
+ * the map or the file is not found, or the map is too large for off_t:
+ * readers then use the map and store_trim fails.
+ */
+static void
+map_find(struct store *st)
 {
 	MDB_envinfo info;
 	MDB_stat ms;
 	MDB_txn *txn = NULL;
+	mdb_filehandle_t fd;
+	uint64_t off_max;
 	uint8_t *base;
 
+	st->map = NULL;
+	st->map_len = 0;
+	st->fd = -1;
+	off_max = sizeof(off_t) >= 8 ? (uint64_t)INT64_MAX :
+	    (uint64_t)INT32_MAX;
 	if (mdb_env_info(st->env, &info) != 0 ||
-	    mdb_env_stat(st->env, &ms) != 0 || rd_begin(st, &txn) != 0)
-		return AMANA_EIO;
+	    mdb_env_stat(st->env, &ms) != 0 ||
+	    mdb_env_get_fd(st->env, &fd) != 0 || fd < 0 ||
+	    (uint64_t)info.me_mapsize > off_max || rd_begin(st, &txn) != 0)
+		return;
 	base = map_base(st, txn, ms.ms_psize, info.me_mapsize);
 	mdb_txn_abort(txn);
-	if (base == NULL || madvise(base, info.me_mapsize, advice) != 0)
+	if (base == NULL)
+		return;
+	st->map = base;
+	st->map_len = info.me_mapsize;
+	st->fd = fd;
+}
+
+/* madvise(advice) over the whole LMDB map. 0 or AMANA_EIO. */
+static int
+map_advise(struct store *st, int advice)
+{
+	if (st->map == NULL || madvise(st->map, st->map_len, advice) != 0)
 		return AMANA_EIO;
 	return 0;
 }

@@ -11,6 +11,9 @@
  *
  * Every value read back is checked (lengths, entry decoding, the record's
  * SHA-256 against its log entry); a failed check gives AMANA_ECORRUPT.
+ * The read functions copy log values out of the data file with pread(2)
+ * (docs/STORAGE.md, "Reads and the map"), so records' pages are not mapped
+ * into the process; they may also return AMANA_EIO when that read fails.
  * LMDB errors map to: MDB_MAP_FULL -> AMANA_EFULL (nothing changed),
  * MDB_CORRUPTED / MDB_PAGE_NOTFOUND / MDB_INVALID -> AMANA_ECORRUPT,
  * ENOMEM -> AMANA_ENOMEM, anything else -> AMANA_EIO.
