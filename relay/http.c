@@ -20,11 +20,43 @@
  * most is shut down (shutdown(2) on its socket: evhttp sees end of file
  * and frees the connection by its usual path, which keeps a request the
  * handler still owns alive). Nothing is freed inside the callback.
+ *
+ * Answers evhttp would give itself. libevent 2.1's evhttp answers a
+ * request it cannot parse (bad or over-long request line, headers over
+ * max_header_bytes, a bad or excessive Content-Length, broken chunking,
+ * an unknown method or Expect) with its own HTML page, and closes a
+ * connection whose request stalls without any answer; 2.1 has no hook
+ * for either. So each TLS connection also watches:
+ * - its output: a response whose headers say text/html (evhttp's error
+ *   pages; the relay never sends HTML) is replaced, while evhttp is still
+ *   writing it into the output buffer and before any byte of it is sent,
+ *   by the relay's one-line text answer; the end of the buffer is then
+ *   frozen so that evhttp's HTML body is dropped. The status stays
+ *   evhttp's, except 400 for a request line or headers over
+ *   max_header_bytes, which becomes 414 or 431 (the input tracker below
+ *   counted them). evhttp still closes the connection afterwards
+ *   (Connection: close) by its usual path.
+ * - its input: a tracker follows the request evhttp is reading (bytes of
+ *   the request line and headers, where they end) and a timer enforces
+ *   `timeout`: from a request's first byte to the end of its headers (a
+ *   deadline: trickling bytes does not extend it), then between body
+ *   bytes, and between requests (idle). evhttp's own timeout is set one
+ *   second later as a backstop. If the timer expires while evhttp is
+ *   still reading a request (its read callback installed and reading
+ *   enabled, which is never the case while the relay's handler owns a
+ *   request or an answer is being written), the relay takes over the
+ *   bufferevent's callbacks, drops the input, writes 408, waits up to a
+ *   second for the client to close, then calls evhttp's own event
+ *   callback with a read timeout, which frees the connection as evhttp
+ *   always does. An idle connection is closed that way without an answer.
+ * No peer address is ever read or logged on any of these paths.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,6 +72,33 @@
 #include "relay.h"
 #include "tlsgen.h"
 
+#define CONN_TE_LEN	18		/* strlen("transfer-encoding:") */
+#define CONN_LINGER_US	1000000u	/* after our own answer */
+#define CONN_LINGER_MAX	(256u << 10)	/* bytes dropped while lingering */
+#define CONN_LINE_MAX	160		/* bytes of one answer line */
+
+/* Where the request evhttp is reading stands (input side). */
+enum conn_phase {
+	PH_IDLE,	/* between requests: no byte of the next one yet */
+	PH_HEAD,	/* request line and headers */
+	PH_BODY,	/* after the headers: body, or with the handler */
+};
+
+/* Who drives the connection. */
+enum conn_own {
+	OWN_EVHTTP,	/* evhttp (always, unless a request stalls) */
+	OWN_WRITING,	/* us: our 408 is being written */
+	OWN_LINGER,	/* us: 408 written, input dropped until EOF */
+	OWN_RETURNED,	/* handed back to evhttp, which frees it */
+};
+
+/* The response in the output buffer (output side). */
+enum conn_out {
+	OUT_NONE,	/* no final response started since the last one */
+	OUT_HEAD,	/* an error response whose headers are not all in */
+	OUT_DONE,	/* checked */
+};
+
 /* One open TLS connection (loop thread). */
 struct relay_conn {
 	struct relay		*r;
@@ -48,7 +107,57 @@ struct relay_conn {
 	struct relay_conn	*prev, *next;	/* r->conn_list */
 	size_t			 held;		/* bytes counted for us */
 	int			 closing;	/* shut down over budget */
+	struct event		*timer;		/* head, body, idle, linger */
+
+	enum conn_phase		 phase;
+	size_t			 head_bytes;	/* request line + headers, raw */
+	size_t			 line_len;	/* current line, LF excluded */
+	size_t			 line_no;	/* 0: the request line */
+	uint8_t			 te[CONN_TE_LEN]; /* line start, lowercased */
+	int			 prev_cr;	/* last byte was CR */
+	int			 line_over;	/* request line > max */
+	int			 head_over;	/* line + headers > max */
+	int			 has_te;	/* Transfer-Encoding seen */
+	uint64_t		 last_rx_us;	/* last body byte (monotonic) */
+
+	enum conn_out		 out;
+	size_t			 resp_start;	/* its status line's offset */
+	int			 frozen;	/* output end frozen (rewrite) */
+	int			 out_guard;	/* our own edits of the output */
+
+	enum conn_own		 own;
+	size_t			 dropped;	/* input bytes dropped (linger) */
+	bufferevent_data_cb	 h_read, h_write; /* evhttp's, while we own */
+	bufferevent_event_cb	 h_event;
+	void			*h_arg;		/* its evhttp_connection */
 };
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+arm_us(struct relay_conn *c, uint64_t us)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(us / 1000000u);
+	tv.tv_usec = (suseconds_t)(us % 1000000u);
+	(void)evtimer_add(c->timer, &tv);
+}
+
+/* (Re)starts the timer for r->cfg.timeout seconds. */
+static void
+arm(struct relay_conn *c)
+{
+	arm_us(c, (uint64_t)c->r->cfg.timeout * 1000000u);
+}
 
 static void
 publish(struct relay *r)
@@ -110,15 +219,115 @@ enforce_budget(struct relay *r)
 	}
 }
 
+/*
+ * Request tracker: feeds n bytes of the request evhttp is reading while
+ * its request line and headers are still coming (phase PH_HEAD). Counts
+ * them raw (so at least what evhttp counts against max_header_bytes) and
+ * notes a Transfer-Encoding header. Returns how many bytes belonged to
+ * the head; at the empty line that ends it, the phase becomes PH_BODY.
+ */
+static size_t
+track_head(struct relay_conn *c, const uint8_t *p, size_t n)
+{
+	size_t i, max = c->r->cfg.max_header_bytes;
+	uint8_t ch;
+
+	for (i = 0; i < n; i++) {
+		ch = p[i];
+		if (++c->head_bytes > max)
+			c->head_over = 1;
+		if (ch == '\n') {
+			if (c->line_no > 0 && c->line_len == (size_t)c->prev_cr) {
+				c->phase = PH_BODY;
+				return i + 1;
+			}
+			c->line_no++;
+			c->line_len = 0;
+			c->prev_cr = 0;
+			continue;
+		}
+		c->line_len++;
+		c->prev_cr = ch == '\r';
+		if (c->line_no == 0 && c->line_len > max)
+			c->line_over = 1;
+		if (c->line_no > 0 && c->line_len <= CONN_TE_LEN) {
+			if (ch >= 'A' && ch <= 'Z')
+				ch = (uint8_t)(ch - 'A' + 'a');
+			c->te[c->line_len - 1] = ch;
+			if (c->line_len == CONN_TE_LEN &&
+			    memcmp(c->te, "transfer-encoding:", CONN_TE_LEN) == 0)
+				c->has_te = 1;
+		}
+	}
+	return n;
+}
+
+/*
+ * Feeds the input's bytes from offset off on (those evhttp has not read
+ * yet: the tail just received, or a pipelined request). A first byte
+ * starts a request and its head deadline; the end of the head starts the
+ * body's inactivity timer. The scan stops at three times
+ * max_header_bytes: evhttp (which counts at least a third of the raw
+ * bytes of each line) has refused the request by then.
+ */
+static void
+track_input(struct relay_conn *c, struct evbuffer *b, size_t off)
+{
+	struct evbuffer_ptr pos;
+	struct evbuffer_iovec v[4];
+	size_t len = evbuffer_get_length(b), cap, k, start;
+	int i, n;
+
+	if (c->phase == PH_BODY) {
+		c->last_rx_us = now_us();
+		return;
+	}
+	if (off >= len)
+		return;
+	if (c->phase == PH_IDLE) {
+		c->phase = PH_HEAD;
+		c->head_bytes = c->line_len = c->line_no = 0;
+		c->prev_cr = c->line_over = c->head_over = c->has_te = 0;
+		arm(c);		/* the whole head within timeout */
+	}
+	cap = 3 * c->r->cfg.max_header_bytes + 4;
+	while (c->phase == PH_HEAD && off < len && c->head_bytes <= cap) {
+		start = off;
+		if (evbuffer_ptr_set(b, &pos, off, EVBUFFER_PTR_SET) != 0)
+			return;
+		n = evbuffer_peek(b, (ev_ssize_t)(len - off), &pos, v, 4);
+		for (i = 0; i < n && i < 4 && c->phase == PH_HEAD &&
+		    off < len; i++) {
+			k = v[i].iov_len < len - off ? v[i].iov_len : len - off;
+			off += track_head(c, v[i].iov_base, k);
+		}
+		if (off == start)
+			return;
+	}
+	if (c->phase == PH_BODY) {
+		c->last_rx_us = now_us();
+		arm(c);		/* body bytes at most timeout apart */
+	}
+}
+
 /* Input callback: counts the bytes the connection received. */
 static void
 in_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct relay_conn *c = arg;
 	struct relay *r = c->r;
+	size_t len;
 
 	if (info->n_added == 0)
 		return;
+	if (c->own != OWN_EVHTTP) {
+		/* We answered: whatever still comes is dropped. */
+		c->dropped += info->n_added;
+		(void)evbuffer_drain(b, evbuffer_get_length(b));
+		if (c->own == OWN_LINGER && c->dropped > CONN_LINGER_MAX)
+			event_active(c->timer, EV_TIMEOUT, 1);
+		return;
+	}
 	c->held += info->n_added;
 	r->buffered += info->n_added;
 	if (!c->closing) {
@@ -126,6 +335,216 @@ in_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 		enforce_budget(r);
 	}
 	publish(r);
+	len = evbuffer_get_length(b);
+	if (!c->closing)
+		track_input(c, b, len > info->n_added ? len - info->n_added : 0);
+}
+
+/*
+ * Writes a complete answer with a one-line text body (line: no newline,
+ * at most CONN_LINE_MAX bytes) to out. Returns 0 or AMANA_ENOMEM.
+ */
+static int
+put_answer(struct evbuffer *out, int status, const char *reason,
+    const char *line)
+{
+	char date[64];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT",
+	    &tm) == 0)
+		date[0] = '\0';
+	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
+	    "Date: %s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Connection: close\r\n"
+	    "Content-Length: %zu\r\n\r\n%s\n", status, reason, date,
+	    strlen(line) + 1, line) < 0)
+		return AMANA_ENOMEM;
+	return 0;
+}
+
+/*
+ * The relay's answer for an error page evhttp made with status code:
+ * the status, its reason phrase, the line (into line, CONN_LINE_MAX + 1
+ * bytes) and the rejection class.
+ */
+static int
+answer_for(struct relay_conn *c, int code, const char **reason, char *line,
+    enum relay_reject *cls)
+{
+	size_t hmax = c->r->cfg.max_header_bytes;
+	size_t bmax = c->r->cfg.max_body_bytes;
+	int n, status = code;
+
+	*cls = RELAY_REJ_MALFORMED;
+	if (code == 400 && c->line_over) {
+		status = 414;
+		*reason = "URI Too Long";
+		*cls = RELAY_REJ_TOOBIG;
+		n = snprintf(line, CONN_LINE_MAX + 1, "request line too long: "
+		    "at most %zu bytes", hmax);
+	} else if (code == 400 && c->head_over) {
+		status = 431;
+		*reason = "Request Header Fields Too Large";
+		*cls = RELAY_REJ_TOOBIG;
+		n = snprintf(line, CONN_LINE_MAX + 1, "request headers too "
+		    "large: at most %zu bytes with the request line", hmax);
+	} else if (code == 400) {
+		*reason = "Bad Request";
+		n = snprintf(line, CONN_LINE_MAX + 1, "malformed HTTP request: "
+		    "check the request line, headers and Content-Length");
+	} else if (code == 413) {
+		*reason = "Content Too Large";
+		*cls = RELAY_REJ_TOOBIG;
+		n = snprintf(line, CONN_LINE_MAX + 1, c->has_te ?
+		    "request body too large or badly chunked: at most %zu "
+		    "bytes" : "request body too large: at most %zu bytes",
+		    bmax);
+	} else if (code == 417) {
+		*reason = "Expectation Failed";
+		n = snprintf(line, CONN_LINE_MAX + 1, "unsupported Expect "
+		    "header: send Expect: 100-continue or none");
+	} else if (code == 501) {
+		*reason = "Not Implemented";
+		*cls = RELAY_REJ_METHOD;
+		n = snprintf(line, CONN_LINE_MAX + 1, "unknown HTTP method: "
+		    "the relay answers GET and POST");
+	} else {
+		status = code >= 400 && code <= 599 ? code : 400;
+		*reason = "Bad Request";
+		n = snprintf(line, CONN_LINE_MAX + 1, "request refused by the "
+		    "HTTP layer");
+	}
+	if (n < 0 || n > CONN_LINE_MAX)
+		line[0] = '\0';
+	return status;
+}
+
+/*
+ * evhttp has just written the headers of its own HTML error page (from
+ * resp_start on) into out, and will add the body next: replace it all
+ * with our answer and freeze the end of out so that the body add fails.
+ * A 100 Continue not yet sent goes too (a final answer may replace it).
+ * Nothing has been sent of it: evhttp writes only after it returns.
+ */
+static void
+rewrite_page(struct relay_conn *c, struct evbuffer *out, int code)
+{
+	char line[CONN_LINE_MAX + 1];
+	const char *reason;
+	enum relay_reject cls;
+	int status;
+
+	status = answer_for(c, code, &reason, line, &cls);
+	c->out_guard = 1;
+	(void)evbuffer_drain(out, evbuffer_get_length(out));
+	(void)put_answer(out, status, reason, line);
+	if (evbuffer_freeze(out, 0) == 0)
+		c->frozen = 1;
+	c->out_guard = 0;
+	relay_metrics_reject(&c->r->metrics, cls);
+}
+
+/* Status code of the response at off in out, or -1 if not all in yet. */
+static int
+status_at(struct evbuffer *out, size_t off)
+{
+	struct evbuffer_ptr pos;
+	char s[12];
+	int code;
+
+	if (evbuffer_get_length(out) < off + sizeof(s) ||
+	    evbuffer_ptr_set(out, &pos, off, EVBUFFER_PTR_SET) != 0 ||
+	    evbuffer_copyout_from(out, &pos, s, sizeof(s)) !=
+	    (ev_ssize_t)sizeof(s))
+		return -1;
+	if (memcmp(s, "HTTP/1.", 7) != 0 || s[8] != ' ' ||
+	    s[9] < '1' || s[9] > '5' || s[10] < '0' || s[10] > '9' ||
+	    s[11] < '0' || s[11] > '9')
+		return 0;	/* not a status line: not ours to judge */
+	code = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+	return code;
+}
+
+/* Offset just past the "\r\n\r\n" after off in out, or 0 if not yet. */
+static size_t
+head_end(struct evbuffer *out, size_t off)
+{
+	struct evbuffer_ptr pos, at;
+
+	if (evbuffer_ptr_set(out, &pos, off, EVBUFFER_PTR_SET) != 0)
+		return 0;
+	at = evbuffer_search(out, "\r\n\r\n", 4, &pos);
+	if (at.pos < 0)
+		return 0;
+	return (size_t)at.pos + 4;
+}
+
+/*
+ * Output side, on each add: finds the status line of the response being
+ * written (after any 100 Continue) and, for an error status, whether its
+ * headers are evhttp's HTML page. Responses are added whole by one
+ * evhttp call, headers before body, so the check runs before the body
+ * and before any byte is sent.
+ */
+static void
+watch_output(struct relay_conn *c, struct evbuffer *out)
+{
+	struct evbuffer_ptr from, at;
+	size_t end;
+	int code, k;
+
+	for (k = 0; k < 4 && c->out != OUT_DONE; k++) {
+		if (c->out == OUT_NONE) {
+			if ((code = status_at(out, c->resp_start)) < 0)
+				return;
+			if (code >= 100 && code < 200) {
+				/* interim: the final response follows it */
+				if ((end = head_end(out, c->resp_start)) == 0)
+					return;
+				c->resp_start = end;
+				continue;
+			}
+			c->out = code >= 400 ? OUT_HEAD : OUT_DONE;
+			continue;
+		}
+		/* OUT_HEAD: an error answer; are its headers all in? */
+		if ((end = head_end(out, c->resp_start)) == 0)
+			return;
+		c->out = OUT_DONE;
+		if (evbuffer_ptr_set(out, &from, c->resp_start,
+		    EVBUFFER_PTR_SET) != 0)
+			return;
+		at = evbuffer_search_range(out, "\r\nContent-Type: text/html",
+		    25, &from, NULL);
+		if (at.pos >= 0 && (size_t)at.pos < end)
+			rewrite_page(c, out, status_at(out, c->resp_start));
+	}
+}
+
+/*
+ * A final response has been written out: the next request starts with
+ * the input's unread (pipelined) bytes, if any.
+ */
+static void
+next_request(struct relay_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	c->out = OUT_NONE;
+	c->resp_start = 0;
+	if (c->frozen) {
+		(void)evbuffer_unfreeze(out, 0);
+		c->frozen = 0;
+	}
+	c->phase = PH_IDLE;
+	arm(c);
+	if (!c->closing)
+		track_input(c, bufferevent_get_input(c->bev), 0);
 }
 
 /*
@@ -139,6 +558,19 @@ out_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 	struct relay *r = c->r;
 	size_t left, drop;
 
+	if (c->out_guard)
+		return;		/* our own edit, inside an evhttp add */
+	if (c->own != OWN_EVHTTP)
+		goto account;
+	if (info->n_added > 0)
+		watch_output(c, b);
+	if (info->n_deleted > 0 && c->out == OUT_NONE)
+		c->resp_start -= c->resp_start < info->n_deleted ?
+		    c->resp_start : info->n_deleted;
+	if (info->n_deleted > 0 && evbuffer_get_length(b) == 0 &&
+	    c->out != OUT_NONE)
+		next_request(c);
+account:
 	if (info->n_deleted == 0 || evbuffer_get_length(b) != 0)
 		return;
 	left = evbuffer_get_length(bufferevent_get_input(c->bev));
@@ -150,6 +582,144 @@ out_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 	if (!c->closing)
 		r->buffered_live -= drop;
 	publish(r);
+}
+
+/*
+ * Hands the connection back to evhttp as a read timeout: evhttp's event
+ * callback fails the request it was reading (not yet given to the
+ * handler) and frees the connection; c stays valid until the SSL is
+ * freed, but nothing may use it after this call.
+ */
+static void
+give_back(struct relay_conn *c)
+{
+	struct bufferevent *bev = c->bev;
+	bufferevent_event_cb ev = c->h_event;
+	void *arg = c->h_arg;
+
+	c->own = OWN_RETURNED;
+	event_del(c->timer);
+	bufferevent_setcb(bev, c->h_read, c->h_write, ev, arg);
+	ev(bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, arg);
+}
+
+/*
+ * Our 408 has been written: end our side (the client reads it, sees the
+ * end and closes) and drop what still comes until then, for at most
+ * CONN_LINGER_US, so that unread input does not turn our close into a
+ * reset that could destroy the answer before the client reads it.
+ */
+static void
+own_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct relay_conn *c = arg;
+	evutil_socket_t fd;
+
+	if (c->own != OWN_WRITING)
+		return;
+	c->own = OWN_LINGER;
+	if ((fd = bufferevent_getfd(bev)) >= 0)
+		(void)shutdown(fd, SHUT_WR);
+	arm_us(c, CONN_LINGER_US);
+}
+
+/* End of file, error or timeout while we own the connection. */
+static void
+own_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct relay_conn *c = arg;
+
+	(void)bev;
+	(void)what;
+	if (c->own == OWN_WRITING || c->own == OWN_LINGER)
+		give_back(c);
+}
+
+/*
+ * The request evhttp is reading has not come in time: take the
+ * connection (evhttp's callbacks ev/arg saved), drop what it holds of
+ * the request and answer 408.
+ */
+static void
+answer_timeout(struct relay_conn *c, bufferevent_data_cb rd,
+    bufferevent_data_cb wr, bufferevent_event_cb ev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	char line[CONN_LINE_MAX + 1];
+	int n;
+
+	c->h_read = rd;
+	c->h_write = wr;
+	c->h_event = ev;
+	c->h_arg = arg;
+	c->own = OWN_WRITING;
+	bufferevent_setcb(c->bev, NULL, own_write_cb, own_event_cb, c);
+	(void)evbuffer_drain(in, evbuffer_get_length(in));
+	n = snprintf(line, sizeof(line), c->phase == PH_HEAD ?
+	    "request headers not received within %u s: send the whole "
+	    "request without pausing" : "request body stalled for %u s: "
+	    "send the body without pausing", c->r->cfg.timeout);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		line[0] = '\0';
+	relay_metrics_reject(&c->r->metrics, RELAY_REJ_TIMEOUT);
+	if (put_answer(bufferevent_get_output(c->bev), 408, "Request Timeout",
+	    line) != 0 ||
+	    bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
+		give_back(c);
+		return;
+	}
+	arm(c);		/* bounds the write too */
+}
+
+/*
+ * Timer: the head deadline, the body's inactivity, the idle limit
+ * between requests, or the end of lingering after our 408.
+ */
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_conn *c = arg;
+	bufferevent_data_cb rd = NULL, wr = NULL;
+	bufferevent_event_cb ev = NULL;
+	void *cbarg = NULL;
+	uint64_t idle, lim;
+
+	(void)fd;
+	(void)what;
+	if (c->own == OWN_WRITING || c->own == OWN_LINGER) {
+		give_back(c);
+		return;
+	}
+	if (c->own != OWN_EVHTTP || c->closing)
+		return;
+	/*
+	 * Only while evhttp reads a request it has not handed over: then
+	 * its read callback is set and reading enabled. While the handler
+	 * owns a request reading is disabled; while an answer is written
+	 * the read callback is unset. Both end with next_request().
+	 */
+	bufferevent_getcb(c->bev, &rd, &wr, &ev, &cbarg);
+	if (rd == NULL || ev == NULL ||
+	    !(bufferevent_get_enabled(c->bev) & EV_READ))
+		return;
+	if (c->phase == PH_BODY) {
+		lim = (uint64_t)c->r->cfg.timeout * 1000000u;
+		idle = now_us() - c->last_rx_us;
+		if (idle < lim) {
+			arm_us(c, lim - idle);
+			return;
+		}
+	}
+	if (c->phase == PH_IDLE) {
+		/* Idle (or no TLS handshake): close, as evhttp would. */
+		c->h_read = rd;
+		c->h_write = wr;
+		c->h_event = ev;
+		c->h_arg = cbarg;
+		give_back(c);
+		return;
+	}
+	answer_timeout(c, rd, wr, ev, cbarg);
 }
 
 /* OpenSSL calls this when a connection's SSL is freed (ptr: its conn). */
@@ -168,6 +738,7 @@ ssl_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 	    c->in_cb);
 	(void)evbuffer_remove_cb_entry(bufferevent_get_output(c->bev),
 	    c->out_cb);
+	event_free(c->timer);
 	r->buffered -= c->held;
 	if (!c->closing)
 		r->buffered_live -= c->held;
@@ -195,6 +766,7 @@ bevcb(struct event_base *base, void *arg)
 	 * bufferevent on the TLS port: fail closed instead.
 	 */
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->timer = evtimer_new(base, timer_cb, c)) == NULL ||
 	    (ssl = SSL_new(r->ssl)) == NULL)
 		abort();
 	if ((bev = bufferevent_openssl_socket_new(base, -1, ssl,
@@ -220,13 +792,19 @@ bevcb(struct event_base *base, void *arg)
 		evconnlistener_disable(r->listener);
 		r->paused = 1;
 	}
+	arm(c);		/* TLS handshake and first request: idle limit */
 	return bev;
 }
 
+/*
+ * evhttp's own limits. Its timeout is one second above ours: the
+ * connection timer (above) answers or closes first; evhttp's closes
+ * without an answer if ours ever failed to.
+ */
 static void
-set_limits(struct relay *r, struct evhttp *h, size_t body_max)
+set_limits(struct relay *r, struct evhttp *h, size_t body_max, int backstop)
 {
-	struct timeval tv = { (time_t)r->cfg.timeout, 0 };
+	struct timeval tv = { (time_t)r->cfg.timeout + (backstop ? 1 : 0), 0 };
 
 	evhttp_set_timeout_tv(h, &tv);
 	evhttp_set_max_headers_size(h, (ev_ssize_t)r->cfg.max_header_bytes);
@@ -250,7 +828,7 @@ relay_http_start(struct relay *r)
 		return AMANA_ENOMEM;
 	if ((r->http = evhttp_new(r->base)) == NULL)
 		return AMANA_ENOMEM;
-	set_limits(r, r->http, r->cfg.max_body_bytes);
+	set_limits(r, r->http, r->cfg.max_body_bytes, 1);
 	evhttp_set_bevcb(r->http, bevcb, r);
 	if ((bs = evhttp_bind_socket_with_handle(r->http, r->cfg.listen_host,
 	    r->cfg.listen_port)) == NULL)
@@ -269,7 +847,7 @@ relay_http_start(struct relay *r)
 	if (r->cfg.admin_port != 0) {
 		if ((r->admin = evhttp_new(r->base)) == NULL)
 			return AMANA_ENOMEM;
-		set_limits(r, r->admin, 4096);
+		set_limits(r, r->admin, 4096, 0);
 		if (evhttp_bind_socket_with_handle(r->admin,
 		    r->cfg.admin_host, r->cfg.admin_port) == NULL)
 			return AMANA_EIO;
@@ -281,9 +859,9 @@ relay_http_start(struct relay *r)
 void
 relay_http_apply_limits(struct relay *r)
 {
-	set_limits(r, r->http, r->cfg.max_body_bytes);
+	set_limits(r, r->http, r->cfg.max_body_bytes, 1);
 	if (r->admin != NULL)
-		set_limits(r, r->admin, 4096);
+		set_limits(r, r->admin, 4096, 0);
 	/* A lower max_memory_bytes closes the largest holders now. */
 	enforce_budget(r);
 	publish(r);

@@ -12,6 +12,7 @@ static const uint64_t lat_le_us[RELAY_LAT_BUCKETS] = {
 static const char *const rej_name[RELAY_REJ_COUNT] = {
 	"malformed", "denied", "not_found", "method", "too_large",
 	"rate_limited", "overloaded", "bad_signature", "replay", "internal",
+	"timeout",
 };
 
 void

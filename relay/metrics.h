@@ -23,6 +23,7 @@ enum relay_reject {
 	RELAY_REJ_SIGNATURE,	/* 401: bad or missing request signature */
 	RELAY_REJ_REPLAY,	/* 401: replayed nonce */
 	RELAY_REJ_INTERNAL,	/* 500 */
+	RELAY_REJ_TIMEOUT,	/* 408: request not received in time */
 	RELAY_REJ_COUNT
 };
 
