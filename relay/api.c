@@ -1,7 +1,9 @@
 /*
  * api: the HTTP routes of docs/PROTOCOL.md section 8. Every handler runs on
- * the loop thread; writes go through the commit queue and are answered in
- * relay_api_done. Reads use LMDB read transactions (memory-mapped, never
+ * the loop thread; posted envelopes go through the verification stage
+ * (verify.h: their signatures are checked off the loop) and come back in
+ * relay_api_verified; writes go through the commit queue and are answered
+ * in relay_api_done. Reads use LMDB read transactions (memory-mapped, never
  * waiting for the writer). Error bodies are one plain line. Nothing here
  * looks at the peer address, and nothing is logged per request.
  */
@@ -250,13 +252,19 @@ try_duplicate(struct relay *r, struct evhttp_request *req, const uint8_t *p,
 	return 1;
 }
 
-/* Queues a write; answers and returns -1 when it cannot. */
+/*
+ * Queues a write: an envelope (v, a view into p) to the verification
+ * stage, which hands it back to relay_api_verified; anything else (roster
+ * records, verified already) to the commit queue. Answers and returns -1
+ * when it cannot.
+ */
 static int
 enqueue(struct relay *r, struct evhttp_request *req, uint8_t kind,
     const uint8_t *p, size_t len, const uint8_t hash[static ENVELOPE_HASH_LEN],
-    uint64_t ref, const uint8_t *key)
+    uint64_t ref, const uint8_t *key, const struct envelope_view *v)
 {
 	struct relay_job *j;
+	int ret;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		relay_reply_error(r, req, 503, RELAY_REJ_OVERLOAD,
@@ -275,13 +283,50 @@ enqueue(struct relay *r, struct evhttp_request *req, uint8_t kind,
 		j->item.key = j->key;
 	}
 	j->body_bytes = len;
-	if (relay_commit_submit(r->commit, j) != 0) {
+	if (v != NULL) {
+		j->env = *v;
+		j->role = kind == LOGENTRY_ALERT ? RELAY_ROLE_NGO :
+		    RELAY_ROLE_INVESTIGATOR;
+		ret = relay_verify_submit(r->verify, j);
+	} else
+		ret = relay_commit_submit(r->commit, j);
+	if (ret != 0) {
 		free(j);
 		relay_reply_error(r, req, 503, RELAY_REJ_OVERLOAD,
 		    "the relay is busy: queue full; retry after a second");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * An envelope's signature was checked off the loop: its signer must still
+ * hold the role (a revocation committed meanwhile counts), and only now is
+ * the signer's rate budget charged (the signer field is public: a forged
+ * envelope must not spend an NGO's tokens), then the write is queued.
+ */
+void
+relay_api_verified(struct relay_job *j, void *arg)
+{
+	struct relay *r = arg;
+	struct evhttp_request *req = j->req;
+	int ret = 0;
+
+	if (j->verify_err != 0)
+		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
+		    "envelope signature does not verify");
+	else if ((ret = relay_roster_check(r, j->env.hdr.signer, j->role,
+	    (int64_t)time(NULL))) != 0)
+		reply_roster_err(r, req, ret, j->role == RELAY_ROLE_NGO);
+	else if (relay_rate_take(r->rate, j->env.hdr.signer, now_ms()) != 0)
+		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
+		    "rate limit for this key reached; retry later");
+	else if (relay_commit_submit(r->commit, j) != 0)
+		relay_reply_error(r, req, 503, RELAY_REJ_OVERLOAD,
+		    "the relay is busy: queue full; retry after a second");
+	else
+		return;		/* answered in relay_api_done */
+	free(j);
 }
 
 void
@@ -336,13 +381,13 @@ envelope_err(struct relay *r, struct evhttp_request *req, int err)
 }
 
 /*
- * The checks every posted envelope passes before it is queued, cheapest
- * first: an identical one already logged gets its receipt (nothing
- * verified again); the signer's roster record must grant role now; then
- * one Ed25519 verification, and only then the key's rate budget is
- * charged (the signer field is public: a forged envelope must not spend an
- * NGO's tokens). hash: out, SHA-256 of the body for enqueue(). Returns 0
- * when the envelope should be queued, -1 when req was answered.
+ * The checks every posted envelope passes on the loop, cheapest first:
+ * an identical one already logged gets its receipt (nothing verified
+ * again); the signer's roster record must grant role now. Then enqueue()
+ * hands it to the verification stage (one Ed25519 verification, off the
+ * loop), and relay_api_verified charges the key's rate budget. hash: out,
+ * SHA-256 of the body for enqueue(). Returns 0 when the envelope should
+ * be queued, -1 when req was answered.
  */
 static int
 admit_envelope(struct relay *r, struct evhttp_request *req,
@@ -356,16 +401,6 @@ admit_envelope(struct relay *r, struct evhttp_request *req,
 	if ((ret = relay_roster_check(r, v->hdr.signer, role,
 	    (int64_t)time(NULL))) != 0) {
 		reply_roster_err(r, req, ret, role == RELAY_ROLE_NGO);
-		return -1;
-	}
-	if (envelope_verify(v, v->hdr.signer) != 0) {
-		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
-		    "envelope signature does not verify");
-		return -1;
-	}
-	if (relay_rate_take(r->rate, v->hdr.signer, now_ms()) != 0) {
-		relay_reply_error(r, req, 429, RELAY_REJ_RATE,
-		    "rate limit for this key reached; retry later");
 		return -1;
 	}
 	return 0;
@@ -403,7 +438,7 @@ post_alert(struct relay *r, struct evhttp_request *req)
 	}
 	if (admit_envelope(r, req, &v, p, len, RELAY_ROLE_NGO, hash) != 0)
 		return;
-	(void)enqueue(r, req, LOGENTRY_ALERT, p, len, hash, 0, NULL);
+	(void)enqueue(r, req, LOGENTRY_ALERT, p, len, hash, 0, NULL, &v);
 }
 
 /* The log entry of index, decoded. */
@@ -641,7 +676,7 @@ post_reply(struct relay *r, struct evhttp_request *req, uint64_t n)
 	    hash) != 0)
 		return;
 	(void)enqueue(r, req, v.hdr.kind == ENVELOPE_KIND_ACK ? LOGENTRY_ACK :
-	    LOGENTRY_REPLY, p, len, hash, n, NULL);
+	    LOGENTRY_REPLY, p, len, hash, n, NULL, &v);
 }
 
 static int
@@ -711,7 +746,7 @@ post_roster(struct relay *r, struct evhttp_request *req)
 		    "malformed roster record (PROTOCOL.md section 5)");
 		return;
 	}
-	if (enqueue(r, req, (uint8_t)kind, p, len, hash, 0, key) != 0)
+	if (enqueue(r, req, (uint8_t)kind, p, len, hash, 0, key, NULL) != 0)
 		relay_roster_done(r, key);
 }
 

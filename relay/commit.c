@@ -113,8 +113,9 @@ writer_main(void *arg)
 		last->next = NULL;
 		c->q_len -= n;
 		c->q_bytes -= bytes;
-		atomic_store(&c->m->queue_depth, c->q_len);
-		atomic_store(&c->m->body_bytes, c->q_bytes);
+		/* Shared with the verification stage: deltas, not totals. */
+		atomic_fetch_sub(&c->m->queue_depth, n);
+		atomic_fetch_sub(&c->m->body_bytes, bytes);
 		pthread_mutex_unlock(&c->mu);
 
 		for (i = 0, j = batch; j != NULL; j = j->next, i++)
@@ -230,8 +231,8 @@ relay_commit_submit(struct relay_commit *c, struct relay_job *j)
 	c->q_len++;
 	c->q_bytes += j->body_bytes;
 	c->pending++;
-	atomic_store(&c->m->queue_depth, c->q_len);
-	atomic_store(&c->m->body_bytes, c->q_bytes);
+	atomic_fetch_add(&c->m->queue_depth, 1);
+	atomic_fetch_add(&c->m->body_bytes, j->body_bytes);
 	pthread_cond_signal(&c->cv);
 	ret = 0;
 out:

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "amana_err.h"
+#include "envelope.h"
 #include "metrics.h"
 #include "signer.h"
 #include "store.h"
@@ -29,6 +30,9 @@ struct relay_job {
 	uint8_t			 key[STORE_KEY_LEN];
 	uint8_t			 hash[32];	/* SHA-256(data), item.hash */
 	size_t			 body_bytes;	/* held in memory */
+	struct envelope_view	 env;		/* verify.h: view into data */
+	int			 verify_err;	/* verify.h: its result */
+	int			 role;		/* verify.h: RELAY_ROLE_* needed */
 	int			 batch_err;	/* whole-batch failure */
 	struct store_result	 result;	/* valid when batch_err == 0 */
 };

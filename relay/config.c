@@ -42,6 +42,7 @@ relay_config_init(struct relay_config *c)
 	c->timeout = 30;
 	c->queue_max = 4096;
 	c->batch_max = 1024;
+	c->verify_threads = 0;
 	c->rate_per_minute = 600;
 	c->rate_burst = 200;
 	c->nonce_cache = 65536;
@@ -121,6 +122,7 @@ static const struct num_key num_keys[] = {
 	NU(timeout, 1, 3600),
 	NK(queue_max, 1, 1000000),
 	NK(batch_max, 1, 100000),
+	NK(verify_threads, 0, 16),	/* RELAY_VERIFY_THREADS_MAX */
 	NU(rate_per_minute, 1, 10000000),
 	NU(rate_burst, 1, 10000000),
 	NK(nonce_cache, 16, 10000000),

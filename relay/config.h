@@ -34,6 +34,7 @@ struct relay_config {
 	unsigned	timeout;			/* read/write/idle s, 30 */
 	size_t		queue_max;			/* jobs, 4096 */
 	size_t		batch_max;			/* jobs per commit, 1024 */
+	size_t		verify_threads;			/* 0: min(2, CPUs) */
 	unsigned	rate_per_minute;		/* per key, 600 */
 	unsigned	rate_burst;			/* per key, 200 */
 	size_t		nonce_cache;			/* entries, 65536 */

@@ -3,7 +3,8 @@
  *
  * Start-up order: config; data folder, log key and TLS material; fork the
  * signer (before any thread); bind; drop privileges (root + user only);
- * open the store (after fork); writer thread; event loop.
+ * open the store (after fork); writer thread; verification workers; event
+ * loop.
  * Output: lifecycle lines and counts on stderr; never a peer address, a
  * path, a header or anything else about a request.
  */
@@ -80,12 +81,20 @@ load_authority(struct relay *r, const char *path)
 	return ret;
 }
 
+/*
+ * SIGTERM drain, every 10 ms: jobs still being verified go on to the
+ * commit queue, so it refuses new jobs only once the verification stage
+ * is empty; the loop ends when the writer has handed everything back.
+ */
 static void
 drain_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct relay_main *m = arg;
 	struct timeval flush = { 0, 200000 };
 
+	if (relay_verify_pending(m->r.verify) > 0)
+		return;
+	relay_commit_drain(m->r.commit);
 	if (relay_commit_pending(m->r.commit) > 0)
 		return;
 	event_del(m->drain_tick);
@@ -104,7 +113,7 @@ term_cb(evutil_socket_t sig, short what, void *arg)
 	m->r.stopping = 1;
 	log_line("stopping: finishing the commit in progress");
 	relay_http_stop_accepting(&m->r);
-	relay_commit_drain(m->r.commit);
+	relay_verify_drain(m->r.verify);
 	event_add(m->drain_tick, &tick);
 }
 
@@ -146,6 +155,7 @@ reload_config(struct relay_main *m)
 	relay_http_apply_limits(r);
 	relay_rate_set(r->rate, c->rate_per_minute, c->rate_burst);
 	relay_commit_set_limits(r->commit, c->queue_max, c->max_memory_bytes);
+	relay_verify_set_limits(r->verify, c->queue_max, c->max_memory_bytes);
 	log_line("reload: limits from the config file applied");
 }
 
@@ -168,10 +178,12 @@ hup_cb(evutil_socket_t sig, short what, void *arg)
 
 /*
  * The loop has two priorities: 0 for the commit wake-up (answering
- * receipts that are already durable), 1 (the default) for everything
- * else. After at most RELAY_LOOP_BURST low-priority callbacks (each may
- * verify an Ed25519 signature, ~50 us) the loop looks for a wake-up again,
- * so finished receipts do not wait behind a burst of new requests.
+ * receipts that are already durable) and the verification wake-up
+ * (handing verified envelopes to the commit queue), 1 (the default) for
+ * everything else. After at most RELAY_LOOP_BURST low-priority callbacks
+ * (TLS, parsing, the duplicate and roster checks; the Ed25519
+ * verification runs in verify.c's workers) the loop looks for a wake-up
+ * again, so finished receipts do not wait behind a burst of new requests.
  */
 #define RELAY_LOOP_BURST	4
 
@@ -499,7 +511,10 @@ main(int argc, char **argv)
 	    relay_nonce_new(r->cfg.nonce_cache, 2 * 300 + 1, &r->nonce) != 0 ||
 	    relay_commit_new(r->base, r->st, r->signer, &r->metrics,
 	    r->cfg.queue_max, r->cfg.batch_max, r->cfg.max_memory_bytes,
-	    relay_api_done, r, &r->commit) != 0) {
+	    relay_api_done, r, &r->commit) != 0 ||
+	    relay_verify_new(r->base, &r->metrics, r->cfg.verify_threads,
+	    r->cfg.queue_max, r->cfg.max_memory_bytes, relay_api_verified, r,
+	    &r->verify) != 0) {
 		log_line("cannot allocate the queues");
 		goto out;
 	}
@@ -519,6 +534,7 @@ main(int argc, char **argv)
 	status = 0;
 	log_line("stopped");
 out:
+	relay_verify_free(r->verify);	/* hands its jobs to the commit */
 	relay_commit_free(r->commit);	/* joins the writer; answers */
 	if (m.sig_term != NULL)
 		event_free(m.sig_term);

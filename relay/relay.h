@@ -20,6 +20,7 @@
 #include "note.h"
 #include "signer.h"
 #include "store.h"
+#include "verify.h"
 
 struct relay_conn;
 
@@ -35,6 +36,7 @@ struct relay {
 	int			 ssl_ex_idx;
 	struct store		*st;
 	struct relay_commit	*commit;
+	struct relay_verify	*verify;	/* envelope signatures */
 	struct relay_signer	*signer;
 	struct relay_metrics	 metrics;	/* any thread (atomics) */
 	struct relay_rate	*rate;
@@ -55,6 +57,11 @@ struct relay {
 
 /* api.c: installs the API routes on r->http and r->admin. */
 void	relay_api_install(struct relay *r);
+/*
+ * api.c: the verification callback: charges the rate limit and submits
+ * the job to the commit queue, or answers it (loop thread).
+ */
+void	relay_api_verified(struct relay_job *j, void *arg);
 /* api.c: the commit callback that answers a job (loop thread). */
 void	relay_api_done(struct relay_job *j, void *arg);
 

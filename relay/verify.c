@@ -1,0 +1,217 @@
+/* verify: the envelope verification workers and their queue. See verify.h. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "envelope.h"
+#include "verify.h"
+
+struct relay_verify {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	pthread_t		 thr[RELAY_VERIFY_THREADS_MAX];
+	size_t			 n_thr;		/* started */
+	int			 stop;		/* workers exit when queue empty */
+	struct relay_job	*q_head, *q_tail;	/* waiting (mu) */
+	struct relay_job	*d_head, *d_tail;	/* verified (mu) */
+	int			 wake_armed;	/* wake is active (mu) */
+	struct event		*wake;		/* set before the workers start */
+	/* Loop thread only: */
+	int			 refuse;	/* submit says EBUSY */
+	size_t			 pending;	/* submitted, not handed back */
+	size_t			 queue_max, mem_max;
+	struct relay_metrics	*m;
+	relay_verified_fn	 done;
+	void			*arg;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct relay_verify *v = arg;
+	struct relay_job *j;
+	int arm;
+
+	for (;;) {
+		pthread_mutex_lock(&v->mu);
+		while (v->q_head == NULL && !v->stop)
+			pthread_cond_wait(&v->cv, &v->mu);
+		if ((j = v->q_head) == NULL) {
+			pthread_mutex_unlock(&v->mu);
+			break;
+		}
+		if ((v->q_head = j->next) == NULL)
+			v->q_tail = NULL;
+		pthread_mutex_unlock(&v->mu);
+
+		j->next = NULL;
+		j->verify_err = envelope_verify(&j->env, j->env.hdr.signer);
+
+		pthread_mutex_lock(&v->mu);
+		if (v->d_tail != NULL)
+			v->d_tail->next = j;
+		else
+			v->d_head = j;
+		v->d_tail = j;
+		/* One event_active per loop pass, not per job. */
+		arm = !v->wake_armed;
+		v->wake_armed = 1;
+		pthread_mutex_unlock(&v->mu);
+		if (arm)
+			event_active(v->wake, EV_READ, 0);
+	}
+	return NULL;
+}
+
+/* Loop thread: hands verified jobs back. */
+static void
+wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct relay_verify *v = arg;
+	struct relay_job *j, *next;
+
+	pthread_mutex_lock(&v->mu);
+	j = v->d_head;
+	v->d_head = v->d_tail = NULL;
+	v->wake_armed = 0;
+	pthread_mutex_unlock(&v->mu);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		j->next = NULL;
+		v->pending--;
+		atomic_fetch_sub(&v->m->body_bytes, j->body_bytes);
+		v->done(j, v->arg);
+	}
+}
+
+/* Stops and joins the workers started so far. */
+static void
+stop_workers(struct relay_verify *v)
+{
+	size_t i;
+
+	pthread_mutex_lock(&v->mu);
+	v->stop = 1;
+	pthread_cond_broadcast(&v->cv);
+	pthread_mutex_unlock(&v->mu);
+	for (i = 0; i < v->n_thr; i++)
+		pthread_join(v->thr[i], NULL);
+	v->n_thr = 0;
+}
+
+static void
+destroy(struct relay_verify *v)
+{
+	if (v->wake != NULL)
+		event_free(v->wake);
+	pthread_mutex_destroy(&v->mu);
+	pthread_cond_destroy(&v->cv);
+	free(v);
+}
+
+int
+relay_verify_new(struct event_base *base, struct relay_metrics *m,
+    size_t threads, size_t queue_max, size_t mem_max, relay_verified_fn done,
+    void *arg, struct relay_verify **out)
+{
+	struct relay_verify *v;
+	long cpus;
+	size_t i;
+	int ret = AMANA_ENOMEM;
+
+	if (threads == 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cpus >= 2 ? 2 : 1;
+	}
+	if (threads > RELAY_VERIFY_THREADS_MAX || queue_max == 0)
+		return AMANA_EINVAL;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return AMANA_ENOMEM;
+	v->queue_max = queue_max;
+	v->mem_max = mem_max;
+	v->m = m;
+	v->done = done;
+	v->arg = arg;
+	pthread_mutex_init(&v->mu, NULL);
+	pthread_cond_init(&v->cv, NULL);
+	if ((v->wake = event_new(base, -1, 0, wake_cb, v)) == NULL)
+		goto fail;
+	/* Before new requests, as the commit wake-up (main.c). */
+	(void)event_priority_set(v->wake, 0);
+	ret = AMANA_EIO;
+	for (i = 0; i < threads; i++) {
+		if (pthread_create(&v->thr[i], NULL, worker_main, v) != 0)
+			goto fail;
+		v->n_thr++;
+	}
+	*out = v;
+	return 0;
+fail:
+	stop_workers(v);	/* nothing was queued */
+	destroy(v);
+	return ret;
+}
+
+int
+relay_verify_submit(struct relay_verify *v, struct relay_job *j)
+{
+	uint64_t queued = atomic_load(&v->m->body_bytes);
+
+	if (v->refuse || v->pending >= v->queue_max ||
+	    j->body_bytes > v->mem_max ||
+	    queued > v->mem_max - j->body_bytes)
+		return AMANA_EBUSY;
+	v->pending++;
+	atomic_fetch_add(&v->m->body_bytes, j->body_bytes);
+	j->next = NULL;
+	j->verify_err = AMANA_EBADSIG;	/* until a worker says otherwise */
+	pthread_mutex_lock(&v->mu);
+	if (v->q_tail != NULL)
+		v->q_tail->next = j;
+	else
+		v->q_head = j;
+	v->q_tail = j;
+	pthread_cond_signal(&v->cv);
+	pthread_mutex_unlock(&v->mu);
+	return 0;
+}
+
+void
+relay_verify_set_limits(struct relay_verify *v, size_t queue_max,
+    size_t mem_max)
+{
+	if (queue_max > 0)
+		v->queue_max = queue_max;
+	v->mem_max = mem_max;
+}
+
+size_t
+relay_verify_pending(struct relay_verify *v)
+{
+	return v->pending;
+}
+
+size_t
+relay_verify_threads(struct relay_verify *v)
+{
+	return v->n_thr;
+}
+
+void
+relay_verify_drain(struct relay_verify *v)
+{
+	v->refuse = 1;
+}
+
+void
+relay_verify_free(struct relay_verify *v)
+{
+	if (v == NULL)
+		return;
+	v->refuse = 1;
+	stop_workers(v);	/* they empty the queue first */
+	wake_cb(-1, 0, v);	/* hand back the last jobs */
+	destroy(v);
+}
