@@ -70,9 +70,9 @@
 #include <openssl/ssl.h>
 
 #include "relay.h"
+#include "reqhead.h"
 #include "tlsgen.h"
 
-#define CONN_TE_LEN	18		/* strlen("transfer-encoding:") */
 #define CONN_LINGER_US	1000000u	/* after our own answer */
 #define CONN_LINGER_MAX	(256u << 10)	/* bytes dropped while lingering */
 #define CONN_LINE_MAX	160		/* bytes of one answer line */
@@ -110,14 +110,7 @@ struct relay_conn {
 	struct event		*timer;		/* head, body, idle, linger */
 
 	enum conn_phase		 phase;
-	size_t			 head_bytes;	/* request line + headers, raw */
-	size_t			 line_len;	/* current line, LF excluded */
-	size_t			 line_no;	/* 0: the request line */
-	uint8_t			 te[CONN_TE_LEN]; /* line start, lowercased */
-	int			 prev_cr;	/* last byte was CR */
-	int			 line_over;	/* request line > max */
-	int			 head_over;	/* line + headers > max */
-	int			 has_te;	/* Transfer-Encoding seen */
+	struct reqhead		 head;		/* phase PH_HEAD on */
 	uint64_t		 last_rx_us;	/* last body byte (monotonic) */
 
 	enum conn_out		 out;
@@ -220,49 +213,6 @@ enforce_budget(struct relay *r)
 }
 
 /*
- * Request tracker: feeds n bytes of the request evhttp is reading while
- * its request line and headers are still coming (phase PH_HEAD). Counts
- * them raw (so at least what evhttp counts against max_header_bytes) and
- * notes a Transfer-Encoding header. Returns how many bytes belonged to
- * the head; at the empty line that ends it, the phase becomes PH_BODY.
- */
-static size_t
-track_head(struct relay_conn *c, const uint8_t *p, size_t n)
-{
-	size_t i, max = c->r->cfg.max_header_bytes;
-	uint8_t ch;
-
-	for (i = 0; i < n; i++) {
-		ch = p[i];
-		if (++c->head_bytes > max)
-			c->head_over = 1;
-		if (ch == '\n') {
-			if (c->line_no > 0 && c->line_len == (size_t)c->prev_cr) {
-				c->phase = PH_BODY;
-				return i + 1;
-			}
-			c->line_no++;
-			c->line_len = 0;
-			c->prev_cr = 0;
-			continue;
-		}
-		c->line_len++;
-		c->prev_cr = ch == '\r';
-		if (c->line_no == 0 && c->line_len > max)
-			c->line_over = 1;
-		if (c->line_no > 0 && c->line_len <= CONN_TE_LEN) {
-			if (ch >= 'A' && ch <= 'Z')
-				ch = (uint8_t)(ch - 'A' + 'a');
-			c->te[c->line_len - 1] = ch;
-			if (c->line_len == CONN_TE_LEN &&
-			    memcmp(c->te, "transfer-encoding:", CONN_TE_LEN) == 0)
-				c->has_te = 1;
-		}
-	}
-	return n;
-}
-
-/*
  * Feeds the input's bytes from offset off on (those evhttp has not read
  * yet: the tail just received, or a pipelined request). A first byte
  * starts a request and its head deadline; the end of the head starts the
@@ -286,25 +236,25 @@ track_input(struct relay_conn *c, struct evbuffer *b, size_t off)
 		return;
 	if (c->phase == PH_IDLE) {
 		c->phase = PH_HEAD;
-		c->head_bytes = c->line_len = c->line_no = 0;
-		c->prev_cr = c->line_over = c->head_over = c->has_te = 0;
+		reqhead_start(&c->head, c->r->cfg.max_header_bytes);
 		arm(c);		/* the whole head within timeout */
 	}
 	cap = 3 * c->r->cfg.max_header_bytes + 4;
-	while (c->phase == PH_HEAD && off < len && c->head_bytes <= cap) {
+	while (!c->head.done && off < len && c->head.bytes <= cap) {
 		start = off;
 		if (evbuffer_ptr_set(b, &pos, off, EVBUFFER_PTR_SET) != 0)
 			return;
 		n = evbuffer_peek(b, (ev_ssize_t)(len - off), &pos, v, 4);
-		for (i = 0; i < n && i < 4 && c->phase == PH_HEAD &&
-		    off < len; i++) {
+		for (i = 0; i < n && i < 4 && !c->head.done && off < len;
+		    i++) {
 			k = v[i].iov_len < len - off ? v[i].iov_len : len - off;
-			off += track_head(c, v[i].iov_base, k);
+			off += reqhead_feed(&c->head, v[i].iov_base, k);
 		}
 		if (off == start)
 			return;
 	}
-	if (c->phase == PH_BODY) {
+	if (c->head.done) {
+		c->phase = PH_BODY;
 		c->last_rx_us = now_us();
 		arm(c);		/* body bytes at most timeout apart */
 	}
@@ -381,13 +331,13 @@ answer_for(struct relay_conn *c, int code, const char **reason, char *line,
 	int n, status = code;
 
 	*cls = RELAY_REJ_MALFORMED;
-	if (code == 400 && c->line_over) {
+	if (code == 400 && c->head.line_over) {
 		status = 414;
 		*reason = "URI Too Long";
 		*cls = RELAY_REJ_TOOBIG;
 		n = snprintf(line, CONN_LINE_MAX + 1, "request line too long: "
 		    "at most %zu bytes", hmax);
-	} else if (code == 400 && c->head_over) {
+	} else if (code == 400 && c->head.head_over) {
 		status = 431;
 		*reason = "Request Header Fields Too Large";
 		*cls = RELAY_REJ_TOOBIG;
@@ -400,7 +350,7 @@ answer_for(struct relay_conn *c, int code, const char **reason, char *line,
 	} else if (code == 413) {
 		*reason = "Content Too Large";
 		*cls = RELAY_REJ_TOOBIG;
-		n = snprintf(line, CONN_LINE_MAX + 1, c->has_te ?
+		n = snprintf(line, CONN_LINE_MAX + 1, c->head.has_te ?
 		    "request body too large or badly chunked: at most %zu "
 		    "bytes" : "request body too large: at most %zu bytes",
 		    bmax);
