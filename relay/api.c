@@ -3,8 +3,8 @@
  * the loop thread; posted envelopes go through the verification stage
  * (verify.h: their signatures are checked off the loop) and come back in
  * relay_api_verified; writes go through the commit queue and are answered
- * in relay_api_done. Reads use LMDB read transactions (memory-mapped, never
- * waiting for the writer). Error bodies are one plain line. Nothing here
+ * in relay_api_done. Reads use LMDB read transactions (never waiting for
+ * the writer). Error bodies are one plain line. Nothing here
  * looks at the peer address, and nothing is logged per request.
  */
 #include <stdlib.h>

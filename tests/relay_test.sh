@@ -414,18 +414,21 @@ for c in $(seq 1 50); do
 	wait "${LP[@]}" 2>/dev/null || true
 	start --authority "$T/auth.vkey"
 done
+# kept ENV RECEIPT: RECEIPT verifies for ENV under the log key, and the
+# relay, sent ENV again, answers 200 with a receipt for the same index.
+kept() {
+	local i j code
+	i=$("$CL" receipt "$D/relay.vkey" "$2" "$1" 2>/dev/null || echo bad)
+	code=$(status POST /v1/alerts --data-binary "@$1")
+	j=$("$CL" receipt "$D/relay.vkey" "$T/body" "$1" 2>/dev/null || echo none)
+	[ "$i" != bad ] && [ "$code" = 200 ] && [ "$i" = "$j" ]
+}
 GOT=0
 LOST=0
 for f in "$T"/load/*.receipt; do
 	[ -e "$f" ] || continue
 	GOT=$((GOT + 1))
-	env=${f%.receipt}.env
-	i=$("$CL" receipt "$D/relay.vkey" "$f" "$env" 2>/dev/null || echo bad)
-	code=$(status POST /v1/alerts --data-binary "@$env")
-	j=$("$CL" receipt "$D/relay.vkey" "$T/body" "$env" 2>/dev/null || echo none)
-	if [ "$i" = bad ] || [ "$code" != 200 ] || [ "$i" != "$j" ]; then
-		LOST=$((LOST + 1))
-	fi
+	kept "${f%.receipt}.env" "$f" || LOST=$((LOST + 1))
 done
 echo "kill -9 x50: $GOT receipts issued, $LOST missing after restart"
 check '[ "$GOT" -gt 0 ] && [ "$LOST" -eq 0 ]' "every receipt survives SIGKILL ($GOT receipts, $LOST lost)"
@@ -780,12 +783,7 @@ VLOST=0
 for k in $(seq 42 60); do
 	[ "$(cat "$T/vs/$k.code" 2>/dev/null)" = 201 ] || continue
 	VGOT=$((VGOT + 1))
-	i=$("$CL" receipt "$D/relay.vkey" "$T/vs/$k.out" "$T/vs/$k.env" 2>/dev/null || echo bad)
-	code=$(status POST /v1/alerts --data-binary "@$T/vs/$k.env")
-	j=$("$CL" receipt "$D/relay.vkey" "$T/body" "$T/vs/$k.env" 2>/dev/null || echo none)
-	if [ "$i" = bad ] || [ "$code" != 200 ] || [ "$i" != "$j" ]; then
-		VLOST=$((VLOST + 1))
-	fi
+	kept "$T/vs/$k.env" "$T/vs/$k.out" || VLOST=$((VLOST + 1))
 done
 echo "verify: SIGTERM drain: $VGOT receipts, $VLOST missing after restart"
 check '[ "$VLOST" -eq 0 ]' "verify: every receipt given during the SIGTERM drain is in the log ($VGOT, $VLOST lost)"
