@@ -22,6 +22,7 @@
 #include "envelope.h"
 #include "logentry.h"
 #include "relay.h"
+#include "route.h"
 #include "reqsig.h"
 #include "roster_check.h"
 #include "tile.h"
@@ -80,13 +81,6 @@ reply_buf(struct evhttp_request *req, int status, const char *type,
 	evhttp_send_reply(req, status, NULL, b);
 	if (b != NULL)
 		evbuffer_free(b);
-}
-
-/* Decimal u64, canonical (no sign, no leading zero, no overflow). */
-static int
-parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	return amana_dec_u64_parse((const uint8_t *)s, len, out);
 }
 
 static void
@@ -456,39 +450,9 @@ entry_kind(struct relay *r, uint64_t index, int *kind)
 	return 0;
 }
 
-/* Strict "from=N&limit=M" (each optional, once, in any order). */
-static int
-parse_list_query(const char *q, uint64_t *from, uint64_t *limit)
-{
-	const char *amp, *eq;
-	size_t n;
-	int seen_from = 0, seen_limit = 0;
-
-	while (q != NULL && *q != '\0') {
-		amp = strchr(q, '&');
-		n = amp != NULL ? (size_t)(amp - q) : strlen(q);
-		if ((eq = memchr(q, '=', n)) == NULL)
-			return AMANA_EPARSE;
-		if ((size_t)(eq - q) == 4 && memcmp(q, "from", 4) == 0 &&
-		    !seen_from) {
-			seen_from = 1;
-			if (parse_u64(eq + 1, n - 5, from) != 0)
-				return AMANA_EPARSE;
-		} else if ((size_t)(eq - q) == 5 &&
-		    memcmp(q, "limit", 5) == 0 && !seen_limit) {
-			seen_limit = 1;
-			if (parse_u64(eq + 1, n - 6, limit) != 0 || *limit == 0)
-				return AMANA_EPARSE;
-		} else
-			return AMANA_EPARSE;
-		q = amp != NULL ? amp + 1 : NULL;
-	}
-	return 0;
-}
-
 static void
 get_alerts(struct relay *r, struct evhttp_request *req, const char *uri,
-    const char *query)
+    const struct route *rt)
 {
 	struct reqsig rs;
 	struct amana_buf out, env;
@@ -497,7 +461,7 @@ get_alerts(struct relay *r, struct evhttp_request *req, const char *uri,
 	char next[24];
 	int kind, ret, n;
 
-	if (parse_list_query(query, &from, &limit) != 0) {
+	if (route_list_query(rt->query, rt->query_len, &from, &limit) != 0) {
 		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
 		    "bad query: use ?from=N&limit=M with decimal numbers");
 		return;
@@ -802,34 +766,6 @@ get_tile(struct relay *r, struct evhttp_request *req, const char *path)
 	amana_buf_free(&out);
 }
 
-/* "/v1/alerts/<n>/replies": 0 and *n, else -1. */
-static int
-match_replies(const char *path, uint64_t *n)
-{
-	static const char pre[] = "/v1/alerts/", suf[] = "/replies";
-	const char *num, *end;
-
-	if (strncmp(path, pre, sizeof(pre) - 1) != 0)
-		return -1;
-	num = path + sizeof(pre) - 1;
-	if ((end = strchr(num, '/')) == NULL || strcmp(end, suf) != 0)
-		return -1;
-	return parse_u64(num, (size_t)(end - num), n) == 0 ? 0 : -1;
-}
-
-static int
-path_ok(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || s[0] != '/')
-		return 0;
-	for (i = 0; i < len; i++)
-		if (s[i] <= ' ' || s[i] > '~' || s[i] == '%' || s[i] == '\\')
-			return 0;
-	return 1;
-}
-
 static void
 method_not_allowed(struct relay *r, struct evhttp_request *req,
     const char *allow)
@@ -843,11 +779,11 @@ static void
 api_cb(struct evhttp_request *req, void *arg)
 {
 	struct relay *r = arg;
-	const char *uri = evhttp_request_get_uri(req), *q;
+	const char *uri = evhttp_request_get_uri(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	char path[API_URI_MAX + 1];
-	size_t ulen, plen;
-	uint64_t n;
+	struct route rt;
+	size_t ulen;
 	int get = cmd == EVHTTP_REQ_GET, post = cmd == EVHTTP_REQ_POST;
 
 	atomic_fetch_add(&r->metrics.requests, 1);
@@ -858,55 +794,47 @@ api_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	ulen = uri != NULL ? strlen(uri) : 0;
-	q = uri != NULL ? strchr(uri, '?') : NULL;
-	plen = q != NULL ? (size_t)(q - uri) : ulen;
-	if (ulen > API_URI_MAX || !path_ok(uri, ulen)) {
+	if (ulen > API_URI_MAX ||
+	    route_parse((const uint8_t *)uri, ulen, &rt) != 0) {
 		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
 		    "malformed request path");
 		return;
 	}
-	memcpy(path, uri, plen);
-	path[plen] = '\0';
-	if (q != NULL)
-		q++;
-	if (strstr(path, "/.") != NULL || strstr(path, "//") != NULL) {
-		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
-		    "malformed request path");
-		return;
-	}
-	if (q != NULL && strcmp(path, "/v1/alerts") != 0) {
+	memcpy(path, uri, rt.path_len);
+	path[rt.path_len] = '\0';
+	if (rt.has_query && rt.kind != ROUTE_ALERTS) {
 		relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
 		    "this resource takes no query string");
 		return;
 	}
-	if (strcmp(path, "/checkpoint") == 0) {
+	if (rt.kind == ROUTE_CHECKPOINT) {
 		if (!get)
 			method_not_allowed(r, req, "GET");
 		else
 			get_checkpoint(r, req);
-	} else if (strncmp(path, "/tile/", 6) == 0) {
+	} else if (rt.kind == ROUTE_TILE) {
 		if (!get)
 			method_not_allowed(r, req, "GET");
 		else
 			get_tile(r, req, path);
-	} else if (strcmp(path, "/v1/alerts") == 0) {
-		if (post && q == NULL)
+	} else if (rt.kind == ROUTE_ALERTS) {
+		if (post && !rt.has_query)
 			post_alert(r, req);
 		else if (post)
 			relay_reply_error(r, req, 400, RELAY_REJ_MALFORMED,
 			    "POST /v1/alerts takes no query string");
 		else if (get)
-			get_alerts(r, req, uri, q);
+			get_alerts(r, req, uri, &rt);
 		else
 			method_not_allowed(r, req, "GET, POST");
-	} else if (match_replies(path, &n) == 0) {
+	} else if (rt.kind == ROUTE_REPLIES) {
 		if (post)
-			post_reply(r, req, n);
+			post_reply(r, req, rt.alert);
 		else if (get)
-			get_replies(r, req, uri, n);
+			get_replies(r, req, uri, rt.alert);
 		else
 			method_not_allowed(r, req, "GET, POST");
-	} else if (strcmp(path, "/v1/roster") == 0) {
+	} else if (rt.kind == ROUTE_ROSTER) {
 		if (post)
 			post_roster(r, req);
 		else if (get)
