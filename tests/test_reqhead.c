@@ -31,6 +31,18 @@ static const struct hcase cases[] = {
 	    0 },
 	/* an empty first line does not end the head */
 	{ "\r\nGET / HTTP/1.1\r\n\r\n", 64, 20, 0, 0, 0 },
+	/* counted as evhttp counts: no CR before LF, no LF */
+	{ "GET /aaaaaaaaaaaa HTTP/1.1\r\n\r\n", 26, 30, 0, 0, 0 },
+	{ "GET /aaaaaaaaaaaa HTTP/1.1\r\n\r\n", 25, 30, 1, 1, 0 },
+	{ "GET / HTTP/1.1\r\nX: 12345\r\n\r\n", 22, 28, 0, 0, 0 },
+	{ "GET / HTTP/1.1\r\nX: 12345\r\n\r\n", 21, 28, 0, 1, 0 },
+	/* a CR not before LF is content */
+	{ "GET / HTTP/1.1\r\nA:\rb\r\n\r\n", 64, 24, 0, 0, 0 },
+	{ "GET / HTTP/1.1\r\nA:\rb\r\n\r\n", 17, 24, 0, 1, 0 },
+	/* a partial line counts with all it holds */
+	{ "GET / HTTP/1.1\r\nX: 123", 20, 0, 0, 0, 0 },
+	{ "GET / HTTP/1.1\r\nX: 123", 19, 0, 0, 1, 0 },
+	{ "GET /aaaaaaaaaaaaaaaaaaaa", 20, 0, 1, 1, 0 },
 	{ "GET / HTTP/1.1\r\nHost: a\r\n", 64, 0, 0, 0, 0 },
 	{ "", 64, 0, 0, 0, 0 },
 };
@@ -70,6 +82,19 @@ test_cases(void)
 	}
 }
 
+/* A header line that starts with NUL ends the head, as for evhttp. */
+static void
+test_nul_line(void)
+{
+	static const uint8_t req[] = "GET / HTTP/1.1\r\n\0x\r\nBODY";
+	struct reqhead h;
+
+	test_begin("reqhead: a line starting with NUL ends the head");
+	reqhead_start(&h, 64);
+	CHECK_EQ(reqhead_feed(&h, req, sizeof(req) - 1), 20);
+	CHECK(h.done);
+}
+
 static void
 test_byte_by_byte(void)
 {
@@ -92,6 +117,7 @@ int
 main(void)
 {
 	test_cases();
+	test_nul_line();
 	test_byte_by_byte();
 	return test_done();
 }
