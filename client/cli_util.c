@@ -18,15 +18,25 @@ cli_error_said(void)
 	return said != 0;
 }
 
+/* "amana CMD: MESSAGE" on stderr, without the end of the line. */
+static void say(const char *cmd, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+say(const char *cmd, const char *fmt, va_list ap)
+{
+	said++;
+	fprintf(stderr, "amana %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+}
+
 int
 cli_fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	said++;
-	fprintf(stderr, "amana %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(cmd, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_FAIL;
@@ -37,10 +47,8 @@ cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	said++;
-	fprintf(stderr, "amana %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(cmd, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see 'amana help %s')\n", cmd);
 	return CLI_USAGE;
