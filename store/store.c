@@ -46,6 +46,10 @@ struct store {
 	/* Writer only: memo of computed tree nodes for receipts. Complete
 	 * subtrees never change, so it stays valid. */
 	struct tlog_cache_slot	*wcache;
+	/* Writer only, STORE_BATCH_MAX each: the leaf hash and the entry of
+	 * every item store_append writes, for its receipts. */
+	uint8_t			(*bleaf)[TLOG_HASH_LEN];
+	uint8_t			(*bent)[LOGENTRY_LEN];
 	/* The LMDB map and data file (map_find), fixed while the store is
 	 * open; map NULL when not found: readers then use the map. */
 	uint8_t			*map;
@@ -589,7 +593,9 @@ store_open(const struct store_opts *opts, struct store **out)
 	st->raw = opts->raw_log != 0;
 	ret = AMANA_ENOMEM;
 	if ((st->wcache = calloc(TLOG_CACHE_SLOTS, sizeof(*st->wcache))) ==
-	    NULL)
+	    NULL || (st->bleaf = calloc(STORE_BATCH_MAX,
+	    sizeof(*st->bleaf))) == NULL || (st->bent = calloc(STORE_BATCH_MAX,
+	    sizeof(*st->bent))) == NULL)
 		goto out;
 	if ((ret = amana_file_mkdirs(opts->dir, 0700)) != 0)
 		goto out;
@@ -671,6 +677,8 @@ store_close(struct store *st)
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	free(st->wcache);
+	free(st->bleaf);
+	free(st->bent);
 	free(st);
 }
 
@@ -813,15 +821,16 @@ check_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 	return 0;
 }
 
-/* Writes one new (non-duplicate) item at index f->size. */
+/* Writes one new (non-duplicate) item at index f->size; its entry and
+ * leaf hash to ent and leaf. */
 static int
 put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
     const uint8_t *rec, size_t rec_len, const uint8_t hash[32],
-    uint64_t now_ms, struct tlog_frontier *f)
+    uint64_t now_ms, struct tlog_frontier *f, uint8_t ent[LOGENTRY_LEN],
+    uint8_t leaf[TLOG_HASH_LEN])
 {
 	struct txsrc src = { st, txn, NULL };
 	struct logentry e;
-	uint8_t ent[LOGENTRY_LEN], leaf[TLOG_HASH_LEN];
 	uint8_t kb[8], rk[REPLY_KEY_LEN], purged[LOG_HDR_LEN];
 	MDB_val k = val(kb, sizeof(kb)), v;
 	uint64_t index = f->size;
@@ -900,7 +909,7 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 	default:
 		break;
 	}
-	merkle_leaf_hash(leaf, ent, sizeof(ent));
+	merkle_leaf_hash(leaf, ent, LOGENTRY_LEN);
 	return tlog_frontier_push(f, leaf, emit_node, &src);
 }
 
@@ -960,12 +969,14 @@ read_head(struct store *st, MDB_txn *txn, struct tlog_frontier *f,
 /*
  * Receipt for index against the tree f and its signed checkpoint ckpt, both
  * read from txn (read_head). cache: NULL, or the writer's memo. rp: NULL,
- * or a reader's pages (rd_start).
+ * or a reader's pages (rd_start). known: NULL, or the committed entry of
+ * index (LOGENTRY_LEN bytes) that the writer still holds.
  */
 static int
 make_receipt(struct store *st, MDB_txn *txn, struct tlog_cache_slot *cache,
     struct rdpages *rp, const struct tlog_frontier *f, const MDB_val *ckpt,
-    uint64_t index, struct amana_buf *proof, struct amana_buf *out)
+    uint64_t index, const uint8_t *known, struct amana_buf *proof,
+    struct amana_buf *out)
 {
 	struct txsrc s = { st, txn, rp };
 	struct tlog_src src = { txsrc_get, &s, cache };
@@ -976,7 +987,11 @@ make_receipt(struct store *st, MDB_txn *txn, struct tlog_cache_slot *cache,
 
 	if (index >= f->size)
 		return AMANA_ENOENT;
-	if ((ret = read_entry(st, txn, rp, index, ent, &ep, &elen)) != 0)
+	if (known != NULL) {
+		ep = known;
+		elen = LOGENTRY_LEN;
+	} else if ((ret = read_entry(st, txn, rp, index, ent, &ep, &elen)) !=
+	    0)
 		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
 	amana_buf_reset(proof);
 	if ((ret = tlog_inclusion_proof(&src, index, f->size, proof)) != 0)
@@ -1061,7 +1076,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		}
 		results[i].index = f.size;
 		if ((ret = put_item(st, txn, it, rec, rec_len, hash, now_ms,
-		    &f)) != 0)
+		    &f, st->bent[i], st->bleaf[i])) != 0)
 			goto out;
 	}
 	if (f.size != before) {
@@ -1075,9 +1090,16 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		mdb_txn_abort(txn);
 		txn = NULL;
 	}
-	/* Durable now: receipts from a fresh read transaction, all against
+	/*
+	 * Durable now: receipts from a fresh read transaction, all against
 	 * the same checkpoint; the memo shares the nodes and right-edge
-	 * ranges that the proofs of one batch have in common. */
+	 * ranges that the proofs of one batch have in common. The new leaves
+	 * and entries are committed: seeded from memory, never read back.
+	 */
+	for (i = 0; i < n; i++)
+		if (results[i].err == 0 && !results[i].duplicate)
+			tlog_cache_seed(st->wcache, 0, results[i].index,
+			    st->bleaf[i]);
 	for (i = 0; i < n && results[i].err != 0; i++)
 		;
 	if (i == n) {		/* every item failed on its own */
@@ -1095,7 +1117,8 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		if (results[i].err != 0)
 			continue;
 		results[i].err = make_receipt(st, txn, st->wcache, &wrp, &f,
-		    &ckpt, results[i].index, &proof, &results[i].receipt);
+		    &ckpt, results[i].index, results[i].duplicate ? NULL :
+		    st->bent[i], &proof, &results[i].receipt);
 	}
 	ret = 0;
 out:
@@ -1577,7 +1600,7 @@ store_receipt(struct store *st, uint64_t index, struct amana_buf *out)
 		ret = AMANA_ECORRUPT;
 	rd_start(st, txn, &rp);
 	if (ret == 0)
-		ret = make_receipt(st, txn, NULL, &rp, &f, &ckpt, index,
+		ret = make_receipt(st, txn, NULL, &rp, &f, &ckpt, index, NULL,
 		    &proof, out);
 	rd_end(st, &rp);
 	mdb_txn_abort(txn);

@@ -154,6 +154,30 @@ cache_put(struct tlog_cache_slot *slot, uint64_t key, uint64_t hi,
 	memcpy(slot->hash, hash, TLOG_HASH_LEN);
 }
 
+void
+tlog_cache_seed(struct tlog_cache_slot *cache, unsigned level,
+    uint64_t index, const uint8_t hash[static TLOG_HASH_LEN])
+{
+	if (cache == NULL || level >= TLOG_MAX_HEIGHT ||
+	    index >= (TLOG_SIZE_MAX >> level))
+		return;
+	cache_put(&cache[cache_slot(index + 1, level)], index + 1, level,
+	    hash);
+}
+
+/* A stored-level hash: from the memo when it holds it (seeded or fetched
+ * before), else from the src (not memoised: tlog_node keeps the node it
+ * computes instead). */
+static int
+base_get(const struct tlog_src *src, unsigned level, uint64_t index,
+    uint8_t out[static TLOG_HASH_LEN])
+{
+	int hit;
+
+	(void)cache_get(src, index + 1, level, out, &hit);
+	return hit ? 0 : src->get(src->ctx, level, index, out);
+}
+
 int
 tlog_node(const struct tlog_src *src, unsigned level, uint64_t index,
     uint8_t out[static TLOG_HASH_LEN])
@@ -186,8 +210,8 @@ tlog_node(const struct tlog_src *src, unsigned level, uint64_t index,
 	for (i = 0; i < count; i += 2) {
 		uint8_t a[TLOG_HASH_LEN], b[TLOG_HASH_LEN];
 
-		if ((ret = src->get(src->ctx, base, first + i, a)) != 0 ||
-		    (ret = src->get(src->ctx, base, first + i + 1, b)) != 0)
+		if ((ret = base_get(src, base, first + i, a)) != 0 ||
+		    (ret = base_get(src, base, first + i + 1, b)) != 0)
 			return ret;
 		merkle_node_hash(h[i / 2], a, b);
 	}

@@ -106,6 +106,15 @@ int	tlog_frontier_decode(struct tlog_frontier *f, const uint8_t *p,
 	    size_t len) AMANA_WUR;
 
 /*
+ * Puts the hash of the complete subtree (level, index) into a memo (as
+ * tlog_node would after computing it), for a caller that already holds it:
+ * a writer seeds the leaves of a committed batch so that its receipts do not
+ * read them back. Same rules as struct tlog_src's cache: committed hashes
+ * of one log only. No-op for a NULL memo or an index out of range.
+ */
+void	tlog_cache_seed(struct tlog_cache_slot *cache, unsigned level,
+	    uint64_t index, const uint8_t hash[static TLOG_HASH_LEN]);
+/*
  * Hash of the complete subtree of 2^level leaves starting at leaf
  * index << level. The caller guarantees it lies inside the tree.
  * Returns 0 or the src's error.

@@ -83,6 +83,8 @@ mem_emit(void *ctx, unsigned level, uint64_t index, const uint8_t h[static 32])
 struct countsrc {
 	struct memsrc	*m;
 	unsigned long	 gets;
+	uint64_t	 leaf_lo, leaf_hi;	/* leaves counted in batch_gets */
+	unsigned long	 batch_gets;
 };
 
 static int
@@ -91,6 +93,8 @@ count_get(void *ctx, unsigned level, uint64_t index, uint8_t out[static 32])
 	struct countsrc *c = ctx;
 
 	c->gets++;
+	if (level == 0 && index >= c->leaf_lo && index < c->leaf_hi)
+		c->batch_gets++;
 	return mem_get(c->m, level, index, out);
 }
 
@@ -103,7 +107,7 @@ static void
 test_memo(struct memsrc *m, const uint8_t (*root)[32])
 {
 	struct tlog_cache_slot *cache;
-	struct countsrc c = { m, 0 };
+	struct countsrc c = { m, 0, 0, 0, 0 };
 	struct tlog_src plain = { mem_get, m, NULL };
 	struct tlog_src memo = { count_get, &c, NULL };
 	struct amana_buf p1, p2;
@@ -146,6 +150,23 @@ test_memo(struct memsrc *m, const uint8_t (*root)[32])
 	CHECK(memcmp(a, b, 32) == 0);
 	CHECK(tlog_node(&memo, 63, 0, a) == AMANA_EINVAL);
 	CHECK(tlog_range(&memo, 0, TLOG_SIZE_MAX + 1, a) == AMANA_EINVAL);
+	/* Seeded leaves (a writer's batch [536, 600)) are never fetched: the
+	 * batch's proofs in the tree of 600 fetch no leaf of it, and equal
+	 * the proofs without the memo. */
+	memset(cache, 0, TLOG_CACHE_SLOTS * sizeof(*cache));
+	for (i = 536; i < 600; i++)
+		tlog_cache_seed(cache, 0, i, m->leaf[i]);
+	tlog_cache_seed(NULL, 0, 0, m->leaf[0]);	/* no memo: no-op */
+	c.leaf_lo = 536;
+	c.leaf_hi = 600;
+	for (i = 536; i < 600; i++) {
+		amana_buf_reset(&p1);
+		amana_buf_reset(&p2);
+		CHECK_EQ(tlog_inclusion_proof(&plain, i, 600, &p1), 0);
+		CHECK_EQ(tlog_inclusion_proof(&memo, i, 600, &p2), 0);
+		CHECK(p1.len == p2.len && memcmp(p1.p, p2.p, p1.len) == 0);
+	}
+	CHECK_EQ(c.batch_gets, 0);
 	amana_buf_free(&p1);
 	amana_buf_free(&p2);
 	free(cache);
