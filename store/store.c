@@ -3,6 +3,7 @@
  * docs/STORAGE.md.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,8 +22,12 @@
 #include "receipt.h"
 #include "store.h"
 #include "tlog.h"
+#include "young.h"
 
 #define DEDUP_PREFIX	4	/* bytes of SHA-256 used as the dedup key */
+/* Entries per dedup merge cycle (docs/STORAGE.md, "Dedup in two tiers"). */
+#define DEDUP_CYCLE_DEFAULT	32768
+#define DEDUP_CYCLE_MAX		(1u << 24)
 #define REPLY_KEY_LEN	12	/* alert u64 BE || seq u32 BE */
 /* Normal stores: a log value is the entry, a state byte, the record. */
 #define LOG_HDR_LEN	(LOGENTRY_LEN + 1)
@@ -36,11 +41,19 @@ static const char META_MODE[] = "mode";
 static const char META_ORIGIN[] = "origin";
 static const char META_TREE[] = "tree";		/* tlog_frontier_encode */
 static const char META_CKPT[] = "checkpoint";	/* signed note */
+static const char META_DCYCLE[] = "dcycle";	/* u32: entries per cycle */
+static const char META_DMERGE[] = "dmerge";	/* u64 lo, u64 merged */
+
+/* A dedup key and its index, in the order of the dedup B-tree. */
+struct dkey {
+	uint32_t	key;
+	uint64_t	index;
+};
 
 struct store {
 	MDB_env			*env;
 	MDB_dbi			 log, hashes, dedup;
-	MDB_dbi			 roster, replies, meta;
+	MDB_dbi			 roster, replies, meta, recent;
 	int			 raw;
 	char			 origin[CKPT_ORIGIN_MAX + 1];
 	/* Writer only: memo of computed tree nodes for receipts. Complete
@@ -50,6 +63,19 @@ struct store {
 	 * every item store_append writes, for its receipts. */
 	uint8_t			(*bleaf)[TLOG_HASH_LEN];
 	uint8_t			(*bent)[LOGENTRY_LEN];
+	/* The dedup keys of the entries from the merge cycle's start on
+	 * (committed, and the writer's open batch), under ylock; young_ok 0:
+	 * not in step with the database (a failed batch), rebuilt by the
+	 * next store_append, ignored by readers until then. */
+	pthread_mutex_t		 ylock;
+	struct young		*young;
+	int			 young_ok;
+	uint32_t		 dcycle;
+	/* Writer only: the merge cycle starting at msort_lo, sorted (msort_n
+	 * 0: not loaded). */
+	struct dkey		*msort;
+	size_t			 msort_n;
+	uint64_t		 msort_lo;
 	/* The LMDB map and data file (map_find), fixed while the store is
 	 * open; map NULL when not found: readers then use the map. */
 	uint8_t			*map;
@@ -59,6 +85,10 @@ struct store {
 
 static int	map_advise(struct store *st, int advice);
 static void	map_find(struct store *st);
+static uint32_t	dkey_of(const uint8_t p[static DEDUP_PREFIX]);
+static int	dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo,
+		    uint64_t done);
+static int	young_load(struct store *st, MDB_txn *txn);
 
 /*
  * A reader's log cursor and the leaf pages it mapped (rd_note): keys point
@@ -116,6 +146,15 @@ be64(uint8_t out[8], uint64_t v)
 		out[i] = (uint8_t)v;
 		v >>= 8;
 	}
+}
+
+static void
+be32(uint8_t out[4], uint32_t v)
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
 }
 
 static uint64_t
@@ -494,10 +533,12 @@ check_ckpt(struct store *st, const MDB_val *v, const struct tlog_frontier *f)
 }
 
 /* An existing store's schema version: 0, AMANA_EUNSUPPORTED, ECORRUPT. */
+/* The store's schema version: this one, or 2 (upgraded at open). */
 static int
-check_schema(struct store *st, MDB_txn *txn)
+check_schema(struct store *st, MDB_txn *txn, unsigned *version)
 {
-	static const uint8_t schema[4] = { 0, 0, 0, STORE_SCHEMA_VERSION };
+	static const uint8_t schema[3] = { 0, 0, 0 };
+	const uint8_t *p;
 	MDB_val v;
 	int ret;
 
@@ -505,11 +546,51 @@ check_schema(struct store *st, MDB_txn *txn)
 		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
 	if (v.mv_size != 4)
 		return AMANA_ECORRUPT;
-	return memcmp(v.mv_data, schema, 4) == 0 ? 0 : AMANA_EUNSUPPORTED;
+	p = v.mv_data;
+	if (memcmp(p, schema, 3) != 0 || (p[3] != 2 &&
+	    p[3] != STORE_SCHEMA_VERSION))
+		return AMANA_EUNSUPPORTED;
+	*version = p[3];
+	return 0;
+}
+
+/*
+ * The dedup cycle of txn, or for a new store (or one of schema 2, whose
+ * B-tree holds every key: the first cycle starts at its size) the one
+ * asked for, written with an empty merge state.
+ */
+static int
+init_dedup(struct store *st, MDB_txn *txn, unsigned version, uint32_t ask,
+    uint64_t size)
+{
+	uint8_t b[4];
+	MDB_val v;
+	int ret;
+
+	if (version == STORE_SCHEMA_VERSION) {
+		if ((ret = meta_get(st, txn, META_DCYCLE, &v)) != 0)
+			return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+		if (v.mv_size != 4)
+			return AMANA_ECORRUPT;
+		st->dcycle = dkey_of(v.mv_data);
+		if (st->dcycle == 0 || st->dcycle > DEDUP_CYCLE_MAX)
+			return AMANA_ECORRUPT;
+		return 0;
+	}
+	st->dcycle = ask != 0 ? ask : DEDUP_CYCLE_DEFAULT;
+	if (st->dcycle > DEDUP_CYCLE_MAX)
+		return AMANA_EINVAL;
+	be32(b, st->dcycle);
+	if ((ret = meta_put(st, txn, META_DCYCLE, b, 4)) != 0 ||
+	    (ret = dmerge_put(st, txn, size, 0)) != 0)
+		return ret;
+	b[0] = b[1] = b[2] = 0;
+	b[3] = STORE_SCHEMA_VERSION;
+	return meta_put(st, txn, META_SCHEMA, b, 4);
 }
 
 static int
-init_meta(struct store *st, MDB_txn *txn, int created)
+init_meta(struct store *st, MDB_txn *txn, int created, uint32_t dcycle)
 {
 	uint8_t schema[4] = { 0, 0, 0, STORE_SCHEMA_VERSION };
 	uint8_t mode = st->raw ? MODE_RAW : MODE_NORMAL;
@@ -517,6 +598,7 @@ init_meta(struct store *st, MDB_txn *txn, int created)
 	uint8_t kb[8];
 	MDB_cursor *cur = NULL;
 	MDB_val v, k;
+	unsigned version;
 	int ret, rc;
 
 	if ((ret = meta_get(st, txn, META_SCHEMA, &v)) == AMANA_ENOENT) {
@@ -527,9 +609,9 @@ init_meta(struct store *st, MDB_txn *txn, int created)
 		    (ret = meta_put(st, txn, META_ORIGIN, st->origin,
 		    strlen(st->origin))) != 0)
 			return ret;
-		return 0;
+		return init_dedup(st, txn, 0, dcycle, 0);
 	}
-	if (ret != 0 || (ret = check_schema(st, txn)) != 0)
+	if (ret != 0 || (ret = check_schema(st, txn, &version)) != 0)
 		return ret;
 	if ((ret = meta_get(st, txn, META_MODE, &v)) != 0)
 		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
@@ -560,11 +642,13 @@ init_meta(struct store *st, MDB_txn *txn, int created)
 		    memcmp(k.mv_data, kb, 8) != 0)
 			return AMANA_ECORRUPT;
 	}
-	if ((ret = meta_get(st, txn, META_CKPT, &v)) == AMANA_ENOENT)
-		return f.size == 0 ? 0 : AMANA_ECORRUPT;
-	if (ret != 0)
+	if ((ret = meta_get(st, txn, META_CKPT, &v)) == AMANA_ENOENT) {
+		if (f.size != 0)
+			return AMANA_ECORRUPT;
+	} else if (ret != 0 || (ret = check_ckpt(st, &v, &f)) != 0) {
 		return ret;
-	return check_ckpt(st, &v, &f);
+	}
+	return init_dedup(st, txn, version, dcycle, f.size);
 }
 
 int
@@ -574,7 +658,7 @@ store_open(const struct store_opts *opts, struct store **out)
 	MDB_txn *txn = NULL;
 	size_t olen;
 	int ret = AMANA_EINVAL, dead, created = 1;
-	unsigned i;
+	unsigned i, version = STORE_SCHEMA_VERSION;
 	struct {
 		const char	*name;
 		MDB_dbi		*dbi;
@@ -589,6 +673,10 @@ store_open(const struct store_opts *opts, struct store **out)
 		return AMANA_EINVAL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return AMANA_ENOMEM;
+	if (pthread_mutex_init(&st->ylock, NULL) != 0) {
+		free(st);
+		return AMANA_ENOMEM;
+	}
 	memcpy(st->origin, opts->origin, olen + 1);
 	st->raw = opts->raw_log != 0;
 	ret = AMANA_ENOMEM;
@@ -623,6 +711,7 @@ store_open(const struct store_opts *opts, struct store **out)
 	dbs[3].flags = MDB_DUPSORT | MDB_DUPFIXED;
 	dbs[4].name = "roster", dbs[4].dbi = &st->roster, dbs[4].flags = 0;
 	dbs[5].name = "replies", dbs[5].dbi = &st->replies, dbs[5].flags = 0;
+	dbs[6].name = "recent", dbs[6].dbi = &st->recent, dbs[6].flags = 0;
 	for (i = 0; i < STORE_N_DBS; i++) {
 		int rc = mdb_dbi_open(txn, dbs[i].name, dbs[i].flags,
 		    dbs[i].dbi);
@@ -630,7 +719,7 @@ store_open(const struct store_opts *opts, struct store **out)
 		if (rc == MDB_NOTFOUND) {
 			if (i == 0)
 				created = 1;
-			else if (!created) {
+			else if (!created && !(i == 6 && version == 2)) {
 				ret = AMANA_ECORRUPT;
 				goto out;
 			}
@@ -644,11 +733,17 @@ store_open(const struct store_opts *opts, struct store **out)
 			goto out;
 		}
 		/* Other schema versions have other databases: refuse first. */
-		if (i == 0 && !created && (ret = check_schema(st, txn)) != 0)
+		if (i == 0 && !created &&
+		    (ret = check_schema(st, txn, &version)) != 0)
 			goto out;
 	}
-	if ((ret = init_meta(st, txn, created)) != 0)
+	if ((ret = init_meta(st, txn, created, opts->dedup_cycle)) != 0)
 		goto out;
+	if (!st->raw) {
+		if ((ret = young_new(2 * (size_t)st->dcycle + STORE_BATCH_MAX,
+		    &st->young)) != 0 || (ret = young_load(st, txn)) != 0)
+			goto out;
+	}
 	ret = map_err(mdb_txn_commit(txn));
 	txn = NULL;
 	if (ret != 0)
@@ -679,6 +774,9 @@ store_close(struct store *st)
 	free(st->wcache);
 	free(st->bleaf);
 	free(st->bent);
+	free(st->msort);
+	young_free(st->young);
+	pthread_mutex_destroy(&st->ylock);
 	free(st);
 }
 
@@ -693,41 +791,273 @@ store_results_free(struct store_result *results, size_t n)
 		amana_buf_free(&results[i].receipt);
 }
 
-/* Finds the index of the record with SHA-256 hash, in txn. */
+static uint32_t
+dkey_of(const uint8_t p[static DEDUP_PREFIX])
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether the entry of index, in txn, holds hash: 0 yes, AMANA_ENOENT no,
+ * AMANA_ECORRUPT when index has no entry. */
+static int
+dedup_check(struct store *st, MDB_txn *txn, uint64_t index,
+    const uint8_t hash[32])
+{
+	MDB_val ev;
+	struct logentry e;
+	int ret;
+
+	if ((ret = get_entry(st, txn, index, &ev, &e)) != 0)
+		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	return memcmp(e.hash, hash, 32) == 0 ? 0 : AMANA_ENOENT;
+}
+
+/*
+ * Finds the index of the record with SHA-256 hash, in txn, whose tree has
+ * size entries: in the young tier (in memory; indices from size on are
+ * another transaction's), then in the dedup B-tree.
+ */
 static int
 dedup_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
-    uint64_t *index)
+    uint64_t size, uint64_t *index)
 {
 	MDB_cursor *cur = NULL;
-	MDB_val k = val(hash, DEDUP_PREFIX), v, ev;
-	struct logentry e;
-	uint64_t idx;
-	int rc, ret;
+	MDB_val k = val(hash, DEDUP_PREFIX), v;
+	uint64_t idx = 0;
+	size_t pos = 0;
+	int rc, ret = AMANA_ENOENT;
 
+	pthread_mutex_lock(&st->ylock);
+	if (st->young_ok)
+		while (ret == AMANA_ENOENT &&
+		    young_next(st->young, dkey_of(hash), &pos, &idx))
+			if (idx < size)
+				ret = dedup_check(st, txn, idx, hash);
+	pthread_mutex_unlock(&st->ylock);
+	if (ret != AMANA_ENOENT)
+		goto found;
 	if ((ret = map_err(mdb_cursor_open(txn, st->dedup, &cur))) != 0)
 		return ret;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-	while (rc == 0) {
+	ret = AMANA_ENOENT;
+	while (rc == 0 && ret == AMANA_ENOENT) {
 		if (v.mv_size != 8) {
 			ret = AMANA_ECORRUPT;
-			goto out;
+			break;
 		}
 		idx = get_be64(v.mv_data);
-		if ((ret = get_entry(st, txn, idx, &ev, &e)) != 0) {
-			if (ret == AMANA_ENOENT)
-				ret = AMANA_ECORRUPT;
-			goto out;
-		}
-		if (memcmp(e.hash, hash, 32) == 0) {
-			*index = idx;
-			ret = 0;
-			goto out;
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+		if ((ret = dedup_check(st, txn, idx, hash)) == AMANA_ENOENT)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
 	}
-	ret = rc == MDB_NOTFOUND ? AMANA_ENOENT : map_err(rc);
-out:
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		ret = map_err(rc);
 	mdb_cursor_close(cur);
+found:
+	if (ret == 0)
+		*index = idx;
+	return ret;
+}
+
+/* The dedup merge state committed in txn: the merge cycle starts at *lo,
+ * its first *done keys (in dedup order) are in the B-tree. */
+static int
+dmerge_get(struct store *st, MDB_txn *txn, uint64_t *lo, uint64_t *done)
+{
+	MDB_val v;
+	int ret;
+
+	if ((ret = meta_get(st, txn, META_DMERGE, &v)) != 0)
+		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	if (v.mv_size != 16)
+		return AMANA_ECORRUPT;
+	*lo = get_be64(v.mv_data);
+	*done = get_be64((const uint8_t *)v.mv_data + 8);
+	return *done < st->dcycle ? 0 : AMANA_ECORRUPT;
+}
+
+static int
+dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo, uint64_t done)
+{
+	uint8_t b[16];
+
+	be64(b, lo);
+	be64(b + 8, done);
+	return meta_put(st, txn, META_DMERGE, b, sizeof(b));
+}
+
+/* The young tier and the writer's sorted cycle no longer match the
+ * database (a batch failed): rebuilt by the next store_append. */
+static void
+young_lost(struct store *st)
+{
+	pthread_mutex_lock(&st->ylock);
+	st->young_ok = 0;
+	pthread_mutex_unlock(&st->ylock);
+	st->msort_n = 0;
+}
+
+/* Rebuilds the young tier from the recent rows of txn (from the merge
+ * cycle's start on). */
+static int
+young_load(struct store *st, MDB_txn *txn)
+{
+	MDB_cursor *cur = NULL;
+	uint8_t kb[8];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	uint64_t lo, done;
+	int rc, ret;
+
+	st->msort_n = 0;
+	if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
+		return ret;
+	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
+		return ret;
+	be64(kb, lo);
+	pthread_mutex_lock(&st->ylock);
+	young_reset(st->young, lo);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || v.mv_size != DEDUP_PREFIX) {
+			ret = AMANA_ECORRUPT;
+			break;
+		}
+		if ((ret = young_add(st->young, dkey_of(v.mv_data),
+		    get_be64(k.mv_data))) != 0) {
+			ret = AMANA_ECORRUPT;	/* more than a cycle allows */
+			break;
+		}
+	}
+	if (ret == 0 && rc != MDB_NOTFOUND)
+		ret = map_err(rc);
+	st->young_ok = ret == 0;
+	pthread_mutex_unlock(&st->ylock);
+	mdb_cursor_close(cur);
+	return ret;
+}
+
+static int
+dkey_cmp(const void *a, const void *b)
+{
+	const struct dkey *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Loads the merge cycle [lo, lo + dcycle) from recent, in dedup order. */
+static int
+msort_load(struct store *st, MDB_txn *txn, uint64_t lo)
+{
+	MDB_cursor *cur = NULL;
+	uint8_t kb[8];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	size_t n = 0;
+	int rc, ret = 0;
+
+	if (st->msort_n == st->dcycle && st->msort_lo == lo)
+		return 0;
+	st->msort_n = 0;
+	if (st->msort == NULL && (st->msort = calloc(st->dcycle,
+	    sizeof(*st->msort))) == NULL)
+		return AMANA_ENOMEM;
+	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
+		return ret;
+	be64(kb, lo);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (; rc == 0 && n < st->dcycle;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
+		if (k.mv_size != 8 || v.mv_size != DEDUP_PREFIX ||
+		    get_be64(k.mv_data) != lo + n) {
+			ret = AMANA_ECORRUPT;
+			break;
+		}
+		st->msort[n].key = dkey_of(v.mv_data);
+		st->msort[n].index = lo + n;
+	}
+	mdb_cursor_close(cur);
+	if (ret != 0)
+		return ret;
+	if (n < st->dcycle)
+		return rc == 0 || rc == MDB_NOTFOUND ? AMANA_ECORRUPT :
+		    map_err(rc);
+	qsort(st->msort, n, sizeof(*st->msort), dkey_cmp);
+	st->msort_lo = lo;
+	st->msort_n = n;
+	return 0;
+}
+
+/*
+ * After a batch, in its txn (tree of size entries): moves the dedup keys
+ * of the merge cycle into the B-tree in key order, as many as the cycle
+ * after it holds entries (so a cycle is merged when the next one is full
+ * and a batch of n inserts about n keys that sit close together); then
+ * deletes as many recent rows of cycles already merged.
+ */
+static int
+dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
+{
+	MDB_cursor *cur = NULL;
+	uint8_t kb[4], ib[8];
+	MDB_val k, v;
+	uint64_t lo, done, lo0, done0, target, i, moved = 0;
+	int rc, ret;
+
+	if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
+		return ret;
+	lo0 = lo;
+	done0 = done;
+	while (size >= lo && size - lo >= st->dcycle) {
+		target = size - lo - st->dcycle;
+		if (target > st->dcycle)
+			target = st->dcycle;
+		if (done >= target)
+			break;
+		if ((ret = msort_load(st, txn, lo)) != 0)
+			return ret;
+		for (i = done; i < target; i++) {
+			be32(kb, st->msort[i].key);
+			be64(ib, st->msort[i].index);
+			k = val(kb, sizeof(kb));
+			v = val(ib, sizeof(ib));
+			if ((ret = map_err(mdb_put(txn, st->dedup, &k, &v,
+			    0))) != 0)
+				return ret;
+		}
+		moved += target - done;
+		done = target;
+		if (done < st->dcycle)
+			break;
+		lo += st->dcycle;
+		done = 0;
+		st->msort_n = 0;
+		pthread_mutex_lock(&st->ylock);
+		ret = young_prune(st->young, lo);
+		pthread_mutex_unlock(&st->ylock);
+		if (ret != 0)
+			return ret;
+	}
+	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
+		return ret;
+	for (i = 0; i < moved + 16; i++) {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		if (rc == MDB_NOTFOUND)
+			break;
+		if ((ret = map_err(rc)) != 0)
+			break;
+		if (k.mv_size != 8) {
+			ret = AMANA_ECORRUPT;
+			break;
+		}
+		if (get_be64(k.mv_data) >= lo)
+			break;
+		if ((ret = map_err(mdb_cursor_del(cur, 0))) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (ret == 0 && (lo != lo0 || done != done0))
+		ret = dmerge_put(st, txn, lo, done);
 	return ret;
 }
 
@@ -858,20 +1188,24 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 	rv[LOGENTRY_LEN] = LOG_PRESENT;
 	if (rec_len > 0)
 		memcpy(rv + LOG_HDR_LEN, rec, rec_len);
-	k = val(hash, DEDUP_PREFIX);
-	v = val(kb, sizeof(kb));
-	if ((ret = map_err(mdb_put(txn, st->dedup, &k, &v, 0))) != 0)
+	/* Its dedup key: young tier, the B-tree later (dedup_merge). */
+	k = val(kb, sizeof(kb));
+	v = val(hash, DEDUP_PREFIX);
+	if ((ret = map_err(mdb_put(txn, st->recent, &k, &v,
+	    MDB_APPEND))) != 0)
 		return ret;
+	pthread_mutex_lock(&st->ylock);
+	ret = young_add(st->young, dkey_of(hash), index);
+	pthread_mutex_unlock(&st->ylock);
+	if (ret != 0)
+		return ret == AMANA_ENOMEM ? AMANA_ECORRUPT : ret;
 	switch (it->kind) {
 	case LOGENTRY_REPLY:
 	case LOGENTRY_ACK:
 		if ((ret = next_seq(st, txn, it->ref, &seq)) != 0)
 			return ret;
 		be64(rk, it->ref);
-		rk[8] = (uint8_t)(seq >> 24);
-		rk[9] = (uint8_t)(seq >> 16);
-		rk[10] = (uint8_t)(seq >> 8);
-		rk[11] = (uint8_t)seq;
+		be32(rk + 8, seq);
 		k = val(rk, sizeof(rk));
 		v = val(kb, sizeof(kb));
 		if ((ret = map_err(mdb_put(txn, st->replies, &k, &v, 0))) != 0)
@@ -1015,7 +1349,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	const uint8_t *rec;
 	size_t i, rec_len;
 	uint64_t before;
-	int ret;
+	int ret, wrote = 0;
 
 	amana_buf_init(&proof, TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
 	if (st == NULL || results == NULL)
@@ -1030,6 +1364,8 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	if ((ret = map_err(mdb_txn_begin(st->env, NULL, 0, &txn))) != 0)
 		return ret;
 	if ((ret = read_tree(st, txn, &f)) != 0)
+		goto out;
+	if (!st->young_ok && (ret = young_load(st, txn)) != 0)
 		goto out;
 	before = f.size;
 	for (i = 0; i < n; i++) {
@@ -1055,7 +1391,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 			memcpy(hash, it->hash, sizeof(hash));
 		else
 			amana_sha256(hash, rec, rec_len);
-		ret = dedup_find(st, txn, hash, &results[i].index);
+		ret = dedup_find(st, txn, hash, f.size, &results[i].index);
 		if (ret == 0) {
 			results[i].duplicate = 1;
 			continue;
@@ -1075,12 +1411,14 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 				goto out;
 		}
 		results[i].index = f.size;
+		wrote = 1;
 		if ((ret = put_item(st, txn, it, rec, rec_len, hash, now_ms,
 		    &f, st->bent[i], st->bleaf[i])) != 0)
 			goto out;
 	}
 	if (f.size != before) {
-		if ((ret = sign_tree(st, txn, &f, sign, sign_ctx)) != 0)
+		if ((ret = dedup_merge(st, txn, f.size)) != 0 ||
+		    (ret = sign_tree(st, txn, &f, sign, sign_ctx)) != 0)
 			goto out;
 		ret = map_err(mdb_txn_commit(txn));
 		txn = NULL;
@@ -1125,6 +1463,8 @@ out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	amana_buf_free(&proof);
+	if (ret != 0 && wrote)
+		young_lost(st);
 	if (ret != 0)
 		for (i = 0; i < n; i++) {
 			amana_buf_free(&results[i].receipt);
@@ -1566,13 +1906,15 @@ store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
     uint64_t *index)
 {
 	MDB_txn *txn = NULL;
+	uint64_t size;
 	int ret;
 
 	if (st->raw)
 		return AMANA_EINVAL;
 	if ((ret = rd_begin(st, &txn)) != 0)
 		return ret;
-	ret = dedup_find(st, txn, hash, index);
+	if ((ret = tree_size(st, txn, &size)) == 0)
+		ret = dedup_find(st, txn, hash, size, index);
 	mdb_txn_abort(txn);
 	return ret;
 }
@@ -1612,7 +1954,7 @@ int
 store_stats(struct store *st, struct store_stats *out)
 {
 	static const char *names[STORE_N_DBS] = { "meta", "log", "hashes",
-	    "dedup", "roster", "replies" };
+	    "dedup", "roster", "replies", "recent" };
 	MDB_dbi dbis[STORE_N_DBS];
 	MDB_txn *txn = NULL;
 	MDB_envinfo info;
@@ -1621,6 +1963,7 @@ store_stats(struct store *st, struct store_stats *out)
 
 	dbis[0] = st->meta, dbis[1] = st->log, dbis[2] = st->hashes;
 	dbis[3] = st->dedup, dbis[4] = st->roster, dbis[5] = st->replies;
+	dbis[6] = st->recent;
 	memset(out, 0, sizeof(*out));
 	if ((ret = map_err(mdb_env_info(st->env, &info))) != 0 ||
 	    (ret = map_err(mdb_env_stat(st->env, &ms))) != 0)

@@ -27,7 +27,7 @@
 #include "amana_err.h"
 #include "logentry.h"
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 #define STORE_MAP_SIZE_DEFAULT	((size_t)1 << 30)	/* 1 GiB */
 #define STORE_RECORD_MAX	((size_t)128 << 20)	/* bytes per record */
 #define STORE_BATCH_MAX		4096		/* items per store_append */
@@ -47,6 +47,10 @@ struct store_opts {
 	 * store_append_raw (no records, dedup or receipts). Fixed when the
 	 * store is created; opening with the other mode is AMANA_EINVAL. */
 	int		 raw_log;
+	/* Entries per dedup merge cycle (docs/STORAGE.md), 0: 32768. Fixed
+	 * when the store is created (or upgraded from schema 2); ignored
+	 * afterwards. Tests use small cycles. */
+	uint32_t	 dedup_cycle;
 };
 
 /*
@@ -231,7 +235,7 @@ int	store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 	    uint64_t *index) AMANA_WUR;
 
 /* Space used, for benchmarks and metrics. */
-#define STORE_N_DBS	6
+#define STORE_N_DBS	7
 struct store_db_stats {
 	const char	*name;		/* static string */
 	uint64_t	 items;		/* LMDB ms_entries */

@@ -6,6 +6,8 @@
  * every receipted record is present with the same index and verifies
  * against its receipt, the tree matches every checkpoint ever returned,
  * and a consistency proof from each of them to the current tree verifies.
+ * Dedup merge cycles of 16 entries, so that kills also land while dedup
+ * keys move between the tiers (docs/STORAGE.md).
  * Rounds: AMANA_CRASH_ROUNDS (default 100); seed: AMANA_CRASH_SEED.
  */
 #include <errno.h>
@@ -28,6 +30,9 @@
 #include "receipt.h"
 #include "store.h"
 #include "testlib.h"
+
+/* Small dedup merge cycles: kills land in every phase of the merge. */
+#define CRASH_DEDUP_CYCLE	16
 
 #define ORIGIN		"amana.test/crash"
 #define MAX_CKPTS	100000
@@ -90,6 +95,7 @@ child(struct state *S, uint64_t seed)
 	o.dir = S->dir;
 	o.origin = ORIGIN;
 	o.map_size = (size_t)1 << 30;
+	o.dedup_cycle = CRASH_DEDUP_CYCLE;
 	if (fd < 0 || store_open(&o, &st) != 0)
 		_exit(3);
 	amana_buf_init(&frame, 1 << 20, 0);
@@ -277,6 +283,7 @@ main(void)
 	o.dir = S.dir;
 	o.origin = ORIGIN;
 	o.map_size = (size_t)1 << 30;
+	o.dedup_cycle = CRASH_DEDUP_CYCLE;
 	for (r = 0; r < rounds; r++) {
 		uint64_t cseed = rnd(&s);
 

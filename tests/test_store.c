@@ -39,8 +39,9 @@ sign_cb(void *ctx, const uint8_t *body, size_t len, struct amana_buf *out)
 	return note_sign(sg->s, body, len, out);
 }
 
+/* map, dedup_cycle: 0 for the defaults. NULL if it does not open. */
 static struct store *
-open_store(const char *dir, size_t map)
+open_store_with(const char *dir, size_t map, uint32_t dedup_cycle)
 {
 	struct store_opts o;
 	struct store *st = NULL;
@@ -49,9 +50,16 @@ open_store(const char *dir, size_t map)
 	o.dir = dir;
 	o.origin = ORIGIN;
 	o.map_size = map;
+	o.dedup_cycle = dedup_cycle;
 	if (store_open(&o, &st) != 0)
 		return NULL;
 	return st;
+}
+
+static struct store *
+open_store(const char *dir, size_t map)
+{
+	return open_store_with(dir, map, 0);
 }
 
 /* The receipt verifies with the log key and the record bytes. */
@@ -715,7 +723,8 @@ out:
 static void
 test_schema(void)
 {
-	static const uint8_t v1[4] = { 0, 0, 0, 1 }, v3[4] = { 0, 0, 0, 3 };
+	static const uint8_t v1[4] = { 0, 0, 0, 1 };
+	static const uint8_t v3[4] = { 0, 0, 0, STORE_SCHEMA_VERSION + 1 };
 	char dir[4096];
 	struct store_opts o;
 	struct store *st = NULL;
@@ -766,6 +775,210 @@ test_schema(void)
 	test_rm_store(dir);
 }
 
+/* ---- dedup in two tiers (docs/STORAGE.md) ---- */
+
+#define DT_CYCLE	8
+#define DT_N		240
+
+static void
+dt_rec(uint8_t rec[32], uint64_t j)
+{
+	test_fill(rec, 32, 7000 + j);
+}
+
+static struct store *
+dt_open(const char *dir, uint32_t cycle)
+{
+	struct store *st = open_store_with(dir, 0, cycle);
+
+	CHECK(st != NULL);
+	return st;
+}
+
+/* Every record 0 .. n-1 is found at its index, and sent again is a
+ * duplicate with that index. */
+static void
+dt_check_all(struct store *st, struct signer *sg, uint64_t n)
+{
+	struct store_item it;
+	struct store_result r;
+	uint8_t rec[32], h[32];
+	uint64_t j, idx;
+
+	for (j = 0; j < n; j++) {
+		dt_rec(rec, j);
+		crypto_hash_sha256(h, rec, sizeof(rec));
+		idx = UINT64_MAX;
+		CHECK_EQ(store_lookup(st, h, &idx), 0);
+		CHECK(idx == j);
+		if (j % 5 != 0)
+			continue;
+		memset(&it, 0, sizeof(it));
+		it.kind = LOGENTRY_ALERT;
+		it.data = rec;
+		it.len = sizeof(rec);
+		CHECK_EQ(store_append(st, &it, 1, 1, sign_cb, sg, &r), 0);
+		CHECK(r.err == 0 && r.duplicate && r.index == j);
+		store_results_free(&r, 1);
+	}
+}
+
+/* Recent rows and B-tree keys stay within what the cycle allows. */
+static void
+dt_check_space(struct store *st, uint64_t n, uint64_t batch_max)
+{
+	struct store_stats ss;
+
+	CHECK_EQ(store_stats(st, &ss), 0);
+	CHECK(strcmp(ss.db[6].name, "recent") == 0);
+	CHECK(ss.db[6].items <= 3 * DT_CYCLE + batch_max + 16);
+	CHECK(ss.db[3].items + 2 * DT_CYCLE + batch_max >= n);
+	CHECK(ss.db[3].items <= n);
+}
+
+/* Schema 2 as the previous code wrote it: every key in the B-tree, no
+ * recent rows, no merge state. */
+static int
+dt_downgrade(const char *dir)
+{
+	static const uint8_t v2[4] = { 0, 0, 0, 2 };
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_dbi meta, dedup, recent;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	    (rc = mdb_env_open(env, dir, 0, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "dedup", MDB_DUPSORT | MDB_DUPFIXED,
+	    &dedup)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "recent", 0, &recent)) != 0 ||
+	    (rc = mdb_cursor_open(txn, recent, &cur)) != 0)
+		goto out;
+	/* Rows below the merge cycle are in the B-tree already; putting
+	 * them again changes nothing. */
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if ((rc = mdb_put(txn, dedup, &v, &k, 0)) != 0)
+			goto out;
+	mdb_cursor_close(cur);
+	cur = NULL;
+	k.mv_data = (void *)(uintptr_t)"schema";
+	k.mv_size = 6;
+	v.mv_data = (void *)(uintptr_t)v2;
+	v.mv_size = 4;
+	if ((rc = mdb_drop(txn, recent, 1)) != 0 ||
+	    (rc = mdb_put(txn, meta, &k, &v, 0)) != 0)
+		goto out;
+	k.mv_data = (void *)(uintptr_t)"dcycle";
+	if ((rc = mdb_del(txn, meta, &k, NULL)) != 0)
+		goto out;
+	k.mv_data = (void *)(uintptr_t)"dmerge";
+	if ((rc = mdb_del(txn, meta, &k, NULL)) != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rc;
+}
+
+/*
+ * Appends in batches of 1 .. 13 (with an item sent twice in one batch now
+ * and then) across many merge cycles of 8 entries, a batch that fails
+ * after its items were written, reopening, and an upgrade from schema 2:
+ * every record keeps being found, and the tiers stay small.
+ */
+static void
+test_dedup_tiers(struct signer *sg)
+{
+	char dir[4096];
+	struct store *st;
+	struct store_item it[14];
+	struct store_result res[14];
+	uint8_t rec[14][32], saved_v[4];
+	struct amana_buf saved;
+	uint64_t j = 0, m, b, round = 0;
+
+	amana_buf_init(&saved, 64, 0);
+	test_store_dir(dir, sizeof(dir), "tiers");
+	test_rm_store(dir);
+	st = dt_open(dir, DT_CYCLE);
+	while (st != NULL && j < DT_N) {
+		b = 1 + round++ % 13;
+		for (m = 0; m < b && j + m < DT_N; m++) {
+			dt_rec(rec[m], j + m);
+			memset(&it[m], 0, sizeof(it[m]));
+			it[m].kind = LOGENTRY_ALERT;
+			it[m].data = rec[m];
+			it[m].len = 32;
+		}
+		if (round % 4 == 0) {		/* item 0 again, same batch */
+			it[m] = it[0];
+			m++;
+		}
+		if (round == 9) {		/* fails after writing: no trace */
+			sg->fail = AMANA_EIO;
+			CHECK_EQ(store_append(st, it, m, 1, sign_cb, sg, res),
+			    AMANA_EIO);
+			sg->fail = 0;
+		}
+		CHECK_EQ(store_append(st, it, m, 1, sign_cb, sg, res), 0);
+		for (b = 0; b < m; b++) {
+			CHECK_EQ(res[b].err, 0);
+			CHECK(res[b].index == ((b > 0 && it[b].data == rec[0]) ?
+			    j : j + b));
+			CHECK(res[b].duplicate == (b > 0 && it[b].data ==
+			    rec[0]));
+		}
+		store_results_free(res, m);
+		j += round % 4 == 0 ? m - 1 : m;
+		if (round % 7 == 0)
+			dt_check_all(st, sg, j);
+		if (round % 11 == 0) {		/* the cycle stays 8 */
+			store_close(st);
+			st = dt_open(dir, 3);
+			dt_check_all(st, sg, j);
+		}
+		dt_check_space(st, j, 14);
+	}
+	store_close(st);
+	/* Schema 2: upgraded at open, its keys all in the B-tree. */
+	CHECK_EQ(dt_downgrade(dir), 0);
+	CHECK_EQ(poke(dir, "meta", "schema", 6, &saved, 0, &saved), 0);
+	CHECK(saved.len == 4 && saved.p[3] == 2);
+	st = dt_open(dir, 5);
+	CHECK_EQ(poke(dir, "meta", "schema", 6, &saved, 0, &saved), 0);
+	memcpy(saved_v, saved.p, 4);
+	CHECK(saved.len == 4 && saved_v[3] == STORE_SCHEMA_VERSION);
+	dt_check_all(st, sg, j);
+	for (m = 0; m < 30; m++, j++) {
+		dt_rec(rec[0], j);
+		memset(&it[0], 0, sizeof(it[0]));
+		it[0].kind = LOGENTRY_ALERT;
+		it[0].data = rec[0];
+		it[0].len = 32;
+		CHECK_EQ(store_append(st, it, 1, 1, sign_cb, sg, res), 0);
+		CHECK(res[0].index == j && !res[0].duplicate);
+		store_results_free(res, 1);
+	}
+	dt_check_all(st, sg, j);
+	store_close(st);
+	st = dt_open(dir, 0);
+	dt_check_all(st, sg, j);
+	store_close(st);
+	amana_buf_free(&saved);
+	test_rm_store(dir);
+}
+
 int
 main(void)
 {
@@ -788,6 +1001,7 @@ main(void)
 	test_corrupt(&sg);
 	test_pread(&sg);
 	test_schema();
+	test_dedup_tiers(&sg);
 	note_signer_free(sg.s);
 	return test_done();
 }
