@@ -1,32 +1,39 @@
 /*
  * http: the listeners. The API listener speaks TLS (bufferevent_openssl
  * through evhttp_set_bevcb); the admin listener is plain HTTP meant for
- * loopback. Each TLS connection gets a struct relay_conn, owned through
- * an SSL ex_data slot whose free callback releases it (every connection
- * owns exactly one SSL, freed once with its bufferevent); at
- * max_connections the listener is paused and resumed when one closes. No
- * peer address is ever read: evhttp learns it, we never ask.
+ * loopback (a plain socket bufferevent through its own bevcb). Each
+ * connection of either gets a struct relay_conn. A TLS connection's is
+ * owned through an SSL ex_data slot whose free callback releases it
+ * (every connection owns exactly one SSL, freed once with its
+ * bufferevent); an admin connection has no SSL, so its relay_conn holds a
+ * reference on the bufferevent and is released by the close callback of
+ * the evhttp_connection (see admin_bevcb). Only TLS connections count:
+ * max_connections, amana_connections and the memory budget are the API
+ * listener's; at max_connections its listener is paused and resumed when
+ * one closes. No peer address is ever read: evhttp learns it, we never
+ * ask.
  *
  * Memory budget. libevent 2.1's evhttp keeps a request's bytes in the
  * connection's input evbuffer (a Content-Length body stays there until
  * complete; chunks move to the request's own buffer) and calls the
  * handler only at the end, so max_body_bytes alone lets max_connections
  * slow clients pin connections x body bytes. An evbuffer callback on each
- * input counts every byte added; bytes drained stay counted (evhttp moved
- * them into the request: headers or body) until the response has left
- * the output buffer, when the request is over and only the input's
+ * TLS input counts every byte added; bytes drained stay counted (evhttp
+ * moved them into the request: headers or body) until the response has
+ * left the output buffer, when the request is over and only the input's
  * unread bytes remain. When the bytes of open connections plus the bodies
  * queued for the writer pass max_memory_bytes, the connection holding the
  * most is shut down (shutdown(2) on its socket: evhttp sees end of file
  * and frees the connection by its usual path, which keeps a request the
- * handler still owns alive). Nothing is freed inside the callback.
+ * handler still owns alive). Nothing is freed inside the callback. Bytes
+ * dropped (below) are never counted.
  *
  * Answers evhttp would give itself. libevent 2.1's evhttp answers a
  * request it cannot parse (bad or over-long request line, headers over
  * max_header_bytes, a bad or excessive Content-Length, broken chunking,
  * an unknown method or Expect) with its own HTML page, and closes a
  * connection whose request stalls without any answer; 2.1 has no hook
- * for either. So each TLS connection also watches:
+ * for either. So each connection (TLS or admin) also watches:
  * - its output: a response whose headers say text/html (evhttp's error
  *   pages; the relay never sends HTML) is replaced, while evhttp is still
  *   writing it into the output buffer and before any byte of it is sent,
@@ -34,8 +41,10 @@
  *   frozen so that evhttp's HTML body is dropped. The status stays
  *   evhttp's, except 400 for a request line or headers over
  *   max_header_bytes, which becomes 414 or 431 (the input tracker below
- *   counted them). evhttp still closes the connection afterwards
- *   (Connection: close) by its usual path.
+ *   counted them). Such an answer always ends the connection
+ *   (Connection: close): from then on the input is dropped, and once the
+ *   answer has been written out the relay lingers (below) instead of
+ *   letting evhttp close at once.
  * - its input: a tracker follows the request evhttp is reading (bytes of
  *   the request line and headers, where they end) and a timer enforces
  *   `timeout`: from a request's first byte to the end of its headers (a
@@ -45,10 +54,21 @@
  *   still reading a request (its read callback installed and reading
  *   enabled, which is never the case while the relay's handler owns a
  *   request or an answer is being written), the relay takes over the
- *   bufferevent's callbacks, drops the input, writes 408, waits up to a
- *   second for the client to close, then calls evhttp's own event
- *   callback with a read timeout, which frees the connection as evhttp
- *   always does. An idle connection is closed that way without an answer.
+ *   bufferevent's callbacks, drops the input, writes 408, lingers, then
+ *   calls evhttp's own event callback with a read timeout, which frees
+ *   the connection as evhttp always does. An idle connection is closed
+ *   that way without an answer.
+ * Lingering close. Closing a socket with unread input makes the kernel
+ * send a reset, which can destroy an answer the client has not read yet
+ * (a client still sending the body of a refused request reads nothing
+ * until it has sent it all). So after a 408 or a rewritten error answer
+ * has been written out, the relay owns the connection: it shuts down its
+ * write side (the client reads the answer, then end of file) and reads
+ * and drops input until the client closes, CONN_LINGER_MAX bytes have
+ * been dropped, or a deadline passes (`timeout` seconds after a refused
+ * request, whose client may still be sending; CONN_LINGER_US after a
+ * 408, whose client has stalled), then hands the connection back to
+ * evhttp's event callback as a read timeout, which frees it.
  * No peer address is ever read or logged on any of these paths.
  */
 #include <stdio.h>
@@ -73,8 +93,9 @@
 #include "reqhead.h"
 #include "tlsgen.h"
 
-#define CONN_LINGER_US	1000000u	/* after our own answer */
-#define CONN_LINGER_MAX	(256u << 10)	/* bytes dropped while lingering */
+#define CONN_LINGER_US	1000000u	/* after our 408 */
+#define CONN_LINGER_MAX	(1u << 20)	/* bytes dropped while lingering */
+#define ADMIN_BODY_MAX	4096		/* admin listener: request body */
 #define CONN_LINE_MAX	160		/* bytes of one answer line */
 
 /* Where the request evhttp is reading stands (input side). */
@@ -86,9 +107,9 @@ enum conn_phase {
 
 /* Who drives the connection. */
 enum conn_own {
-	OWN_EVHTTP,	/* evhttp (always, unless a request stalls) */
+	OWN_EVHTTP,	/* evhttp (unless a request stalls or is refused) */
 	OWN_WRITING,	/* us: our 408 is being written */
-	OWN_LINGER,	/* us: 408 written, input dropped until EOF */
+	OWN_LINGER,	/* us: answer written, input dropped until EOF */
 	OWN_RETURNED,	/* handed back to evhttp, which frees it */
 };
 
@@ -99,14 +120,17 @@ enum conn_out {
 	OUT_DONE,	/* checked */
 };
 
-/* One open TLS connection (loop thread). */
+/* One open connection, TLS or admin (loop thread). */
 struct relay_conn {
 	struct relay		*r;
-	struct bufferevent	*bev;		/* owns the SSL that owns us */
+	struct bufferevent	*bev;		/* TLS: owns the SSL that owns us;
+						   admin: we hold a reference */
 	struct evbuffer_cb_entry *in_cb, *out_cb;
-	struct relay_conn	*prev, *next;	/* r->conn_list */
-	size_t			 held;		/* bytes counted for us */
+	struct relay_conn	*prev, *next;	/* r->conn_list (TLS only) */
+	size_t			 held;		/* bytes counted for us (TLS) */
 	int			 closing;	/* shut down over budget */
+	int			 admin;		/* admin listener: not counted */
+	int			 attached;	/* admin: close callback set */
 	struct event		*timer;		/* head, body, idle, linger */
 
 	enum conn_phase		 phase;
@@ -117,6 +141,8 @@ struct relay_conn {
 	size_t			 resp_start;	/* its status line's offset */
 	int			 frozen;	/* output end frozen (rewrite) */
 	int			 out_guard;	/* our own edits of the output */
+	int			 refused;	/* an error answer ends it: input
+						   dropped, linger once written */
 
 	enum conn_own		 own;
 	size_t			 dropped;	/* input bytes dropped (linger) */
@@ -124,6 +150,9 @@ struct relay_conn {
 	bufferevent_event_cb	 h_event;
 	void			*h_arg;		/* its evhttp_connection */
 };
+
+static void	linger_refused(struct relay_conn *);
+static void	admin_attach(struct relay_conn *);
 
 static uint64_t
 now_us(void)
@@ -260,7 +289,10 @@ track_input(struct relay_conn *c, struct evbuffer *b, size_t off)
 	}
 }
 
-/* Input callback: counts the bytes the connection received. */
+/*
+ * Input callback: counts the bytes a TLS connection received, and follows
+ * the request (both listeners).
+ */
 static void
 in_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 {
@@ -270,21 +302,26 @@ in_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 
 	if (info->n_added == 0)
 		return;
-	if (c->own != OWN_EVHTTP) {
-		/* We answered: whatever still comes is dropped. */
+	if (c->own != OWN_EVHTTP || c->refused) {
+		/*
+		 * Answered (ours or a refusal): nobody reads this input any
+		 * more, so whatever comes is dropped, never counted.
+		 */
 		c->dropped += info->n_added;
 		(void)evbuffer_drain(b, evbuffer_get_length(b));
 		if (c->own == OWN_LINGER && c->dropped > CONN_LINGER_MAX)
 			event_active(c->timer, EV_TIMEOUT, 1);
 		return;
 	}
-	c->held += info->n_added;
-	r->buffered += info->n_added;
-	if (!c->closing) {
-		r->buffered_live += info->n_added;
-		enforce_budget(r);
+	if (!c->admin) {
+		c->held += info->n_added;
+		r->buffered += info->n_added;
+		if (!c->closing) {
+			r->buffered_live += info->n_added;
+			enforce_budget(r);
+		}
+		publish(r);
 	}
-	publish(r);
 	len = evbuffer_get_length(b);
 	if (!c->closing)
 		track_input(c, b, len > info->n_added ? len - info->n_added : 0);
@@ -327,7 +364,7 @@ answer_for(struct relay_conn *c, int code, const char **reason, char *line,
     enum relay_reject *cls)
 {
 	size_t hmax = c->r->cfg.max_header_bytes;
-	size_t bmax = c->r->cfg.max_body_bytes;
+	size_t bmax = c->admin ? ADMIN_BODY_MAX : c->r->cfg.max_body_bytes;
 	int n, status = code;
 
 	*cls = RELAY_REJ_MALFORMED;
@@ -362,6 +399,7 @@ answer_for(struct relay_conn *c, int code, const char **reason, char *line,
 		*reason = "Not Implemented";
 		*cls = RELAY_REJ_METHOD;
 		n = snprintf(line, CONN_LINE_MAX + 1, "unknown HTTP method: "
+		    "%s", c->admin ? "the admin listener answers GET" :
 		    "the relay answers GET and POST");
 	} else {
 		status = code >= 400 && code <= 599 ? code : 400;
@@ -380,6 +418,9 @@ answer_for(struct relay_conn *c, int code, const char **reason, char *line,
  * with our answer and freeze the end of out so that the body add fails.
  * A 100 Continue not yet sent goes too (a final answer may replace it).
  * Nothing has been sent of it: evhttp writes only after it returns.
+ * evhttp's error pages say Connection: close, so evhttp reads nothing
+ * more of this connection: the input is dropped from now on (refused),
+ * and out_cb lingers once the answer is out.
  */
 static void
 rewrite_page(struct relay_conn *c, struct evbuffer *out, int code)
@@ -396,6 +437,7 @@ rewrite_page(struct relay_conn *c, struct evbuffer *out, int code)
 	if (evbuffer_freeze(out, 0) == 0)
 		c->frozen = 1;
 	c->out_guard = 0;
+	c->refused = 1;
 	relay_metrics_reject(&c->r->metrics, cls);
 }
 
@@ -499,7 +541,8 @@ next_request(struct relay_conn *c)
 
 /*
  * Output callback: once a response has been written out, the request it
- * answered is over; only the input's unread (pipelined) bytes remain.
+ * answered is over; only the input's unread (pipelined) bytes remain. A
+ * refusal ends the connection: then the relay lingers.
  */
 static void
 out_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
@@ -518,8 +561,12 @@ out_cb(struct evbuffer *b, const struct evbuffer_cb_info *info, void *arg)
 		c->resp_start -= c->resp_start < info->n_deleted ?
 		    c->resp_start : info->n_deleted;
 	if (info->n_deleted > 0 && evbuffer_get_length(b) == 0 &&
-	    c->out != OUT_NONE)
-		next_request(c);
+	    c->out != OUT_NONE) {
+		if (c->refused)
+			linger_refused(c);
+		else
+			next_request(c);
+	}
 account:
 	if (info->n_deleted == 0 || evbuffer_get_length(b) != 0)
 		return;
@@ -554,23 +601,38 @@ give_back(struct relay_conn *c)
 }
 
 /*
- * Our 408 has been written: end our side (the client reads it, sees the
- * end and closes) and drop what still comes until then, for at most
- * CONN_LINGER_US, so that unread input does not turn our close into a
- * reset that could destroy the answer before the client reads it.
+ * The answer has been written out and we own the connection: end our
+ * side (the client reads the answer, sees the end and closes) and drop
+ * what still comes until then, so that unread input does not turn our
+ * close into a reset that could destroy the answer before the client
+ * reads it. Ends (give_back) at the client's end of file or an error
+ * (own_event_cb), after CONN_LINGER_MAX dropped bytes (in_cb) or us
+ * microseconds from now (timer_cb), whichever comes first.
  */
+static void
+linger(struct relay_conn *c, uint64_t us)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	evutil_socket_t fd;
+
+	c->own = OWN_LINGER;
+	c->dropped = 0;
+	(void)evbuffer_drain(in, evbuffer_get_length(in));
+	if ((fd = bufferevent_getfd(c->bev)) >= 0)
+		(void)shutdown(fd, SHUT_WR);
+	(void)bufferevent_enable(c->bev, EV_READ);
+	arm_us(c, us);
+}
+
+/* Our 408 has been written: its client has stalled, linger briefly. */
 static void
 own_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct relay_conn *c = arg;
-	evutil_socket_t fd;
 
-	if (c->own != OWN_WRITING)
-		return;
-	c->own = OWN_LINGER;
-	if ((fd = bufferevent_getfd(bev)) >= 0)
-		(void)shutdown(fd, SHUT_WR);
-	arm_us(c, CONN_LINGER_US);
+	(void)bev;
+	if (c->own == OWN_WRITING)
+		linger(c, CONN_LINGER_US);
 }
 
 /* End of file, error or timeout while we own the connection. */
@@ -583,6 +645,24 @@ own_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)what;
 	if (c->own == OWN_WRITING || c->own == OWN_LINGER)
 		give_back(c);
+}
+
+/*
+ * The answer to a refused request has been written out (out_cb, inside
+ * the bufferevent's write; evhttp's write callback, which would close
+ * now, runs after it): its client may still be sending the body, and
+ * reads nothing before it is done. Take the connection (evhttp's
+ * callbacks kept for give_back) and linger up to `timeout` seconds.
+ */
+static void
+linger_refused(struct relay_conn *c)
+{
+	bufferevent_getcb(c->bev, &c->h_read, &c->h_write, &c->h_event,
+	    &c->h_arg);
+	if (c->h_event == NULL || c->h_arg == c)
+		return;		/* not evhttp's: let it close as it does */
+	bufferevent_setcb(c->bev, NULL, NULL, own_event_cb, c);
+	linger(c, (uint64_t)c->r->cfg.timeout * 1000000u);
 }
 
 /*
@@ -636,6 +716,10 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (c->admin && !c->attached) {
+		admin_attach(c);
+		return;
+	}
 	if (c->own == OWN_WRITING || c->own == OWN_LINGER) {
 		give_back(c);
 		return;
@@ -672,35 +756,82 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	answer_timeout(c, rd, wr, ev, cbarg);
 }
 
-/* OpenSSL calls this when a connection's SSL is freed (ptr: its conn). */
+/*
+ * Releases c, whose bufferevent is being freed: its callbacks on the
+ * bufferevent's buffers, its timer and, for a TLS connection, its bytes
+ * and its place in the counts. Nothing may use c afterwards.
+ */
 static void
-ssl_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-    void *argp)
+conn_free(struct relay_conn *c)
 {
-	struct relay_conn *c = ptr;
-	struct relay *r;
+	struct relay *r = c->r;
+	int admin = c->admin;
 
-	if (c == NULL)
-		return;
-	r = c->r;
-	/* The evbuffers outlive the SSL briefly: no callback may see c. */
+	/* The evbuffers outlive c briefly: no callback may see c. */
 	(void)evbuffer_remove_cb_entry(bufferevent_get_input(c->bev),
 	    c->in_cb);
 	(void)evbuffer_remove_cb_entry(bufferevent_get_output(c->bev),
 	    c->out_cb);
 	event_free(c->timer);
-	r->buffered -= c->held;
-	if (!c->closing)
-		r->buffered_live -= c->held;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		r->conn_list = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	publish(r);
+	if (!admin) {
+		r->buffered -= c->held;
+		if (!c->closing)
+			r->buffered_live -= c->held;
+		if (c->prev != NULL)
+			c->prev->next = c->next;
+		else
+			r->conn_list = c->next;
+		if (c->next != NULL)
+			c->next->prev = c->prev;
+		publish(r);
+	}
 	free(c);
-	conn_closed(r);
+	if (!admin)
+		conn_closed(r);
+}
+
+/* OpenSSL calls this when a connection's SSL is freed (ptr: its conn). */
+static void
+ssl_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	if (ptr != NULL)
+		conn_free(ptr);
+}
+
+/*
+ * A new relay_conn for bev, whose input and output it watches; its timer
+ * is created but not armed. Returns NULL if out of memory (nothing is
+ * left allocated; bev stays the caller's).
+ */
+static struct relay_conn *
+conn_new(struct event_base *base, struct relay *r, struct bufferevent *bev)
+{
+	struct relay_conn *c = NULL;
+	int ok = 0;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto out;
+	c->r = r;
+	c->bev = bev;
+	if ((c->timer = evtimer_new(base, timer_cb, c)) == NULL ||
+	    (c->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), in_cb,
+	    c)) == NULL ||
+	    (c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), out_cb,
+	    c)) == NULL)
+		goto out;
+	ok = 1;
+out:
+	if (!ok && c != NULL) {
+		if (c->in_cb != NULL)
+			(void)evbuffer_remove_cb_entry(
+			    bufferevent_get_input(bev), c->in_cb);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		free(c);
+		c = NULL;
+	}
+	return c;
 }
 
 static struct bufferevent *
@@ -715,18 +846,12 @@ bevcb(struct event_base *base, void *arg)
 	 * Returning NULL would make evhttp fall back to a plain-text
 	 * bufferevent on the TLS port: fail closed instead.
 	 */
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->timer = evtimer_new(base, timer_cb, c)) == NULL ||
-	    (ssl = SSL_new(r->ssl)) == NULL)
+	if ((ssl = SSL_new(r->ssl)) == NULL)
 		abort();
 	if ((bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		abort();
-	c->r = r;
-	c->bev = bev;
-	c->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), in_cb, c);
-	c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), out_cb, c);
-	if (c->in_cb == NULL || c->out_cb == NULL)
+	if ((c = conn_new(base, r, bev)) == NULL)
 		abort();
 	/* Counted only once the bufferevent owns ssl (frees it once). */
 	if (SSL_set_ex_data(ssl, r->ssl_ex_idx, c) != 1)
@@ -746,15 +871,100 @@ bevcb(struct event_base *base, void *arg)
 	return bev;
 }
 
+/* Releases an admin connection's c and its reference on the bufferevent. */
+static void
+admin_release(struct relay_conn *c)
+{
+	struct bufferevent *bev = c->bev;
+
+	conn_free(c);
+	bufferevent_decref(bev);
+}
+
 /*
- * evhttp's own limits. Its timeout is one second above ours: the
- * connection timer (above) answers or closes first; evhttp's closes
- * without an answer if ours ever failed to.
+ * evhttp_connection_free calls this first (for an accepted connection it
+ * always does), then frees the bufferevent: our reference goes first, so
+ * evhttp's free is the last and closes the socket as usual.
  */
 static void
-set_limits(struct relay *r, struct evhttp *h, size_t body_max, int backstop)
+admin_closed(struct evhttp_connection *evcon, void *arg)
 {
-	struct timeval tv = { (time_t)r->cfg.timeout + (backstop ? 1 : 0), 0 };
+	(void)evcon;
+	admin_release(arg);
+}
+
+/*
+ * First run of an admin connection's timer (made active by admin_bevcb):
+ * the evhttp_connection is the argument of the bufferevent's callbacks
+ * (evhttp's, or ours if we already own it); its close callback will
+ * release c. If evhttp has freed it already (its callbacks are gone: a
+ * failure inside evhttp's accept), c is released now.
+ */
+static void
+admin_attach(struct relay_conn *c)
+{
+	bufferevent_data_cb rd = NULL, wr = NULL;
+	bufferevent_event_cb ev = NULL;
+	void *arg = NULL;
+
+	c->attached = 1;
+	bufferevent_getcb(c->bev, &rd, &wr, &ev, &arg);
+	if (arg == c)
+		arg = c->h_arg;
+	else if (ev != NULL)
+		arm(c);		/* first request: idle limit */
+	if (ev == NULL || arg == NULL)
+		admin_release(c);
+	else
+		evhttp_connection_set_closecb(arg, admin_closed, c);
+}
+
+/*
+ * evhttp_set_bevcb for the plain admin listener: a plain socket
+ * bufferevent, evhttp's own kind, watched like a TLS connection's (text
+ * answers instead of evhttp's pages, the timer, lingering) but not
+ * counted. Without an SSL to own c, c takes a reference on bev, so bev
+ * stays valid until c is released; c's timer is made active now, so its
+ * first run (admin_attach) comes before evhttp reads anything (the
+ * socket is polled only after the active callbacks have run). Out of
+ * memory, returns NULL: evhttp then makes its own bufferevent, and that
+ * connection gets evhttp's pages.
+ */
+static struct bufferevent *
+admin_bevcb(struct event_base *base, void *arg)
+{
+	struct relay *r = arg;
+	struct relay_conn *c = NULL;
+	struct bufferevent *bev = NULL;
+
+	/*
+	 * The bufferevent closes the socket when it is freed (evhttp then
+	 * only shuts it down), so the socket lives exactly as long as it.
+	 */
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		goto out;
+	if ((c = conn_new(base, r, bev)) == NULL) {
+		bufferevent_free(bev);
+		bev = NULL;
+		goto out;
+	}
+	c->admin = 1;
+	bufferevent_incref(bev);
+	event_active(c->timer, EV_TIMEOUT, 1);
+out:
+	return bev;
+}
+
+/*
+ * evhttp's own limits, for either listener. Its timeout is one second
+ * above ours: the connection timer (above) answers or closes first;
+ * evhttp's closes without an answer if ours ever failed to.
+ */
+static void
+set_limits(struct relay *r, struct evhttp *h, size_t body_max)
+{
+	struct timeval tv = { (time_t)r->cfg.timeout + 1, 0 };
 
 	evhttp_set_timeout_tv(h, &tv);
 	evhttp_set_max_headers_size(h, (ev_ssize_t)r->cfg.max_header_bytes);
@@ -778,7 +988,7 @@ relay_http_start(struct relay *r)
 		return AMANA_ENOMEM;
 	if ((r->http = evhttp_new(r->base)) == NULL)
 		return AMANA_ENOMEM;
-	set_limits(r, r->http, r->cfg.max_body_bytes, 1);
+	set_limits(r, r->http, r->cfg.max_body_bytes);
 	evhttp_set_bevcb(r->http, bevcb, r);
 	if ((bs = evhttp_bind_socket_with_handle(r->http, r->cfg.listen_host,
 	    r->cfg.listen_port)) == NULL)
@@ -797,7 +1007,8 @@ relay_http_start(struct relay *r)
 	if (r->cfg.admin_port != 0) {
 		if ((r->admin = evhttp_new(r->base)) == NULL)
 			return AMANA_ENOMEM;
-		set_limits(r, r->admin, 4096, 0);
+		set_limits(r, r->admin, ADMIN_BODY_MAX);
+		evhttp_set_bevcb(r->admin, admin_bevcb, r);
 		if (evhttp_bind_socket_with_handle(r->admin,
 		    r->cfg.admin_host, r->cfg.admin_port) == NULL)
 			return AMANA_EIO;
@@ -809,9 +1020,9 @@ relay_http_start(struct relay *r)
 void
 relay_http_apply_limits(struct relay *r)
 {
-	set_limits(r, r->http, r->cfg.max_body_bytes, 1);
+	set_limits(r, r->http, r->cfg.max_body_bytes);
 	if (r->admin != NULL)
-		set_limits(r, r->admin, 4096, 0);
+		set_limits(r, r->admin, ADMIN_BODY_MAX);
 	/* A lower max_memory_bytes closes the largest holders now. */
 	enforce_budget(r);
 	publish(r);

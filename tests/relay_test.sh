@@ -91,6 +91,10 @@ expect_4xx_line() {	# a 4xx with a one-line body
 tree_size() {
 	"${CURL[@]}" "$URL/checkpoint" | sed -n 2p
 }
+buffered() {	# amana_relay_buffered_bytes
+	curl -s --max-time 5 "http://127.0.0.1:$APORT/metrics" |
+	    sed -n 's/^amana_relay_buffered_bytes \([0-9]*\)$/\1/p'
+}
 
 # --- command line -----------------------------------------------------------
 check '"$RELAY" --help | grep -q "usage: amana-relay"' "--help"
@@ -193,11 +197,13 @@ BIG=$(head -c 30000 /dev/zero | tr '\0' a)
 got=$("${CURL[@]}" -D "$T/hdrs" -o "$T/body" -w '%{http_code}' -H "X-Big: $BIG" "$URL/checkpoint" 2>/dev/null || true)
 check '[ "$got" = 431 ] && one_line_body' "oversized headers: 431, one line ($got)"
 check 'grep -qi "^content-type: text/plain" "$T/hdrs" && grep -qi "^connection: close" "$T/hdrs"' "oversized headers: text/plain, Connection: close"
-# Requests libevent parses before the relay sees them, sent raw over TLS:
-# each gets the relay's one-line text answer, not libevent's HTML.
+# Requests libevent parses before the relay sees them, sent raw over TLS
+# (and to the plain admin listener): each gets the relay's one-line text
+# answer, not libevent's HTML.
 cat >"$T/raw.py" <<'PYEOF'
-# raw.py PORT CAFILE CASE: sends one raw request over TLS and reads until
-# the relay closes; prints "SECONDS STATUS BODY_LINES TYPE".
+# raw.py PORT CAFILE CASE: sends one raw request over TLS (plain HTTP if
+# CAFILE is -) and reads until the relay closes; prints "SECONDS STATUS
+# BODY_LINES TYPE" (TYPE html if "<html" appears anywhere).
 import socket, ssl, sys, time
 port, cafile, case = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 H = b"Host: localhost\r\n"
@@ -217,10 +223,15 @@ reqs = {
     "stallhead": b"GET /checkpoint HTTP/1.1\r\n" + H,
     "stallbody": b"POST /v1/alerts HTTP/1.1\r\n" + H +
         b"Content-Length: 4096\r\n\r\n" + b"x" * 100,
+    "adminpost": b"POST /healthz HTTP/1.1\r\n" + H +
+        b"Content-Length: 0\r\nConnection: close\r\n\r\n",
+    "adminpath": b"GET /nothing HTTP/1.1\r\n" + H +
+        b"Connection: close\r\n\r\n",
 }
-ctx = ssl.create_default_context(cafile=cafile)
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
-                    server_hostname="localhost")
+s = socket.create_connection(("127.0.0.1", port))
+if cafile != "-":
+    ctx = ssl.create_default_context(cafile=cafile)
+    s = ctx.wrap_socket(s, server_hostname="localhost")
 t0 = time.monotonic()
 s.sendall(reqs[case])
 s.settimeout(20)
@@ -244,13 +255,17 @@ for l in lines[1:]:
     if k.strip().lower() == b"content-type":
         ty = v.strip().split(b";")[0].decode()
 n = body.count(b"\n") if body.endswith(b"\n") else -1
+if b"<html" in data.lower():
+    ty = "html"
 print(f"{time.monotonic() - t0:.1f} {st} {n} {ty}")
 PYEOF
-raw() {	# raw CASE WANT: the answer to a raw request is WANT, one text line
+# raw CASE WANT [PORT CAFILE]: the answer to a raw request (to the TLS
+# listener, or to PORT, plain HTTP if CAFILE is -) is WANT, one text line
+raw() {
 	local got
-	got=$(timeout 30 python3 "$T/raw.py" "$PORT" "$D/tls/cert.pem" "$1" || echo "99 error")
+	got=$(timeout 30 python3 "$T/raw.py" "${3:-$PORT}" "${4:-$D/tls/cert.pem}" "$1" || echo "99 error")
 	if [ "$(cut -d' ' -f2- <<<"$got")" = "$2 1 text/plain" ]; then ok; else
-		bad "raw $1: want $2 with one text line, got $got"
+		bad "raw $1${3:+ to port $3}: want $2 with one text line, got $got"
 	fi
 	RAW=$got
 }
@@ -264,6 +279,15 @@ raw method 501		# unknown method
 raw chunks 413		# broken chunked encoding
 raw stallhead 408	# headers never finished: 408 once the 3 s timeout passes
 check 'python3 -c "import sys; sys.exit(0 if 2.5 <= float(sys.argv[1]) <= 5.0 else 1)" "${RAW%% *}"' "stalled headers: 408 after the 3 s timeout ($RAW)"
+# The plain admin listener answers the same way (its body limit: 4 KiB).
+for c in garbage:400 version:400 longline:414 headers:431 badlength:400 \
+    toolong:413 method:501 chunks:413 adminpost:405 adminpath:404 \
+    stallhead:408; do
+	raw "${c%%:*}" "${c##*:}" "$APORT" -
+done
+check '[ "$(curl -s --max-time 5 "http://127.0.0.1:$APORT/healthz")" = ok ]' "admin: healthz after malformed requests"
+check 'curl -s --max-time 5 "http://127.0.0.1:$APORT/metrics" | grep -q "^amana_requests_total "' "admin: metrics after malformed requests"
+check 'kill -0 $PID' "relay still up after malformed admin requests"
 # Slowloris: 60 TLS connections that never finish their headers; others
 # are still served, and the relay answers them 408 and closes them once its
 # timeout has passed since their first byte.
@@ -560,6 +584,78 @@ sleep 0.3
 check 'grep -q "keeping the old settings" "$LOG"' "SIGHUP with a bad config keeps the old settings"
 check 'kill -0 "$PID"' "relay up after a bad reload"
 expect 413 POST /v1/alerts --data-binary "@$T/h2.env"
+
+# --- lingering close after a refused request ------------------------------------
+# A client that sends a body over max_body_bytes (4096 now) without Expect
+# and writes all of it before reading must read the 413 line, not a reset:
+# the relay drops the rest of the body after its answer (at most 1 MiB, at
+# most `timeout` seconds) before it closes. Dropped bytes are not counted.
+cat >"$T/linger.py" <<'PYEOF'
+# linger.py PORT CAFILE whole N SIZE: N times, POSTs a SIZE-byte body
+# without Expect, all of it before reading, then reads until the relay
+# closes; prints one word per try: "413:1" (status, body lines) or what
+# failed ("send:ConnectionResetError").
+# linger.py PORT CAFILE forever RATE: announces 1 GiB and sends at RATE
+# bytes/s (0: at once) without reading for up to 20 s; prints the seconds
+# and KiB it sent until the relay cut it off ("never" if it did not).
+import socket, ssl, sys, time
+port, cafile, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=cafile)
+
+def tls():
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    return ctx.wrap_socket(s, server_hostname="localhost")
+
+def post(size):
+    s = tls()
+    data = b""
+    try:
+        s.sendall(b"POST /v1/alerts HTTP/1.1\r\nHost: localhost\r\n"
+                  b"Content-Length: %d\r\n\r\n" % size + b"x" * size)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    except OSError as e:
+        return ("send:" if not data else "recv:") + type(e).__name__
+    finally:
+        s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    st = head[9:12].decode() if head.startswith(b"HTTP/1.1 ") else "none"
+    n = body.count(b"\n") if body.endswith(b"\n") else -1
+    return f"{st}:{n}"
+
+if mode == "whole":
+    print(" ".join(post(int(sys.argv[5])) for _ in range(int(sys.argv[4]))))
+    sys.exit(0)
+rate = int(sys.argv[4])
+s = tls()
+s.sendall(b"POST /v1/alerts HTTP/1.1\r\nHost: localhost\r\n"
+          b"Content-Length: 1073741824\r\n\r\n")
+piece = b"x" * (16384 if rate == 0 else max(1, rate // 10))
+t0, sent = time.monotonic(), 0
+try:
+    while time.monotonic() - t0 < 20:
+        s.sendall(piece)
+        sent += len(piece)
+        if rate:
+            time.sleep(0.1)
+    print("never")
+except OSError:
+    print(f"{time.monotonic() - t0:.1f} {sent >> 10}")
+PYEOF
+BUF0=$(buffered)
+LW=$(timeout 120 python3 "$T/linger.py" "$PORT" "$D/tls/cert.pem" whole 20 262144 || echo error)
+echo "lingering: 20 x 256 KiB bodies without Expect: $LW"
+check '[ "$(tr " " "\n" <<<"$LW" | grep -cx "413:1")" -eq 20 ]' "lingering: 20 of 20 clients read the 413 line ($LW)"
+LF=$(timeout 30 python3 "$T/linger.py" "$PORT" "$D/tls/cert.pem" forever 0 || echo error)
+check '[ "$LF" != never ] && [ "${LF#* }" -lt 32768 ]' "lingering: a client sending at full speed is cut off (s KiB: $LF)"
+LS=$(timeout 30 python3 "$T/linger.py" "$PORT" "$D/tls/cert.pem" forever 20000 || echo error)
+check 'python3 -c "import sys; sys.exit(0 if 2.5 <= float(sys.argv[1]) <= 6.0 else 1)" "${LS%% *}"' "lingering: a slow client is cut off after the 3 s timeout (s KiB: $LS)"
+for _ in $(seq 1 50); do [ "$(buffered)" = "$BUF0" ] && break; sleep 0.1; done
+check '[ "$(buffered)" = "$BUF0" ]' "lingering: amana_relay_buffered_bytes back to $BUF0 ($(buffered))"
+check 'kill -0 "$PID"' "relay up after lingering"
 check 'stop' "SIGTERM: exit 0"
 
 # --- max_memory_bytes bounds the bytes of requests still being read ----------
@@ -696,10 +792,6 @@ check '[ "$(fl buffered_peak)" -le $((10 << 20)) ]' "budget: amana_relay_buffere
 check '[ "$(fl closed)" -ge 1 ] && [ "$(fl closed)" -lt 12 ]' "budget: some, not all, of 12 flooding connections closed ($(fl closed))"
 check '[ "$(fl get)" = 200 ] && [ "$(fl post)" = 201 ]' "budget: GET and signed POST served during the flood ($(fl get) $(fl post))"
 expect 200 GET /checkpoint
-buffered() {
-	curl -s "http://127.0.0.1:$APORT/metrics" |
-	    sed -n 's/^amana_relay_buffered_bytes \([0-9]*\)$/\1/p'
-}
 for _ in $(seq 1 50); do [ "$(buffered)" = 0 ] && break; sleep 0.1; done
 check '[ "$(buffered)" = 0 ]' "budget: amana_relay_buffered_bytes back to 0 ($(buffered))"
 check 'curl -s "http://127.0.0.1:$APORT/metrics" | grep -q "^amana_relay_memory_closes_total [1-9]"' "budget: closes counted"
