@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -76,6 +77,8 @@ writer_main(void *arg)
 	uint64_t t0, size, trimmed = now_us(CLOCK_MONOTONIC);
 	int ret;
 
+	/* Its own name in ps -L and perf (best effort). */
+	(void)prctl(PR_SET_NAME, "amana-writer", 0, 0, 0);
 	for (;;) {
 		maybe_trim(c, &trimmed);
 		pthread_mutex_lock(&c->mu);

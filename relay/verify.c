@@ -1,6 +1,7 @@
 /* verify: the envelope verification workers and their queue. See verify.h. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -34,6 +35,7 @@ worker_main(void *arg)
 	struct relay_job *j;
 	int arm;
 
+	(void)prctl(PR_SET_NAME, "amana-verify", 0, 0, 0);
 	for (;;) {
 		pthread_mutex_lock(&v->mu);
 		while (v->q_head == NULL && !v->stop)

@@ -820,6 +820,8 @@ for k in $(seq 1 60); do
 done
 start --authority "$T/auth.vkey"
 check 'curl -s "http://127.0.0.1:$APORT/metrics" | grep -q "^amana_queued_body_bytes 0"' "verify: nothing queued at start"
+# Threads carry their role in their name (ps -L, top -H, perf).
+check '[ "$(cat /proc/$PID/task/*/comm | grep -xc amana-verify)" = 2 ] && [ "$(cat /proc/$PID/task/*/comm | grep -xc amana-writer)" = 1 ]' "threads named: 2 amana-verify, 1 amana-writer"
 # 40 clients send a whole POST at once, then close (half with a reset)
 # without reading the answer.
 VS=$(timeout 60 python3 - "$PORT" "$D/tls/cert.pem" "$T/vs" <<'PYEOF' || echo "error"
