@@ -11,7 +11,7 @@
 #   (V, N and the relay's peak: best of ROUNDS interleaved rounds)
 #   receipt latency p50/p99 at half the relay's peak (open loop)
 #
-# Environment: CONNS (32), SECS (5, each peak run), ROUNDS (2), LAT_SECS (10),
+# Environment: CONNS (64), SECS (5, each peak run), ROUNDS (2), LAT_SECS (10),
 # BENCH_DIR (a folder on the disk to measure; default: mktemp -d).
 # Needs nginx (apt-get install -y nginx), curl, python3.
 set -euo pipefail
@@ -20,7 +20,7 @@ B=$(cd "${1:?usage: relay_bench.sh BUILD_DIR}" && pwd)
 RELAY=$B/relay/amana-relay
 CL=$B/tests/relay_client
 LOAD=$B/tests/bench/bench_load
-CONNS=${CONNS:-32}
+CONNS=${CONNS:-64}
 SECS=${SECS:-5}
 ROUNDS=${ROUNDS:-2}
 LAT_SECS=${LAT_SECS:-10}
