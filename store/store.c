@@ -86,6 +86,8 @@ struct store {
 static int	map_advise(struct store *st, int advice);
 static void	map_find(struct store *st);
 static uint32_t	dkey_of(const uint8_t p[static DEDUP_PREFIX]);
+static int	dmerge_get(struct store *st, MDB_txn *txn, uint64_t *lo,
+		    uint64_t *done);
 static int	dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo,
 		    uint64_t done);
 static int	young_load(struct store *st, MDB_txn *txn);
@@ -532,8 +534,8 @@ check_ckpt(struct store *st, const MDB_val *v, const struct tlog_frontier *f)
 	return 0;
 }
 
-/* An existing store's schema version: 0, AMANA_EUNSUPPORTED, ECORRUPT. */
-/* The store's schema version: this one, or 2 (upgraded at open). */
+/* An existing store's schema version, this one or 2 (upgraded at open):
+ * 0, AMANA_EUNSUPPORTED, AMANA_ECORRUPT. */
 static int
 check_schema(struct store *st, MDB_txn *txn, unsigned *version)
 {
@@ -555,15 +557,17 @@ check_schema(struct store *st, MDB_txn *txn, unsigned *version)
 }
 
 /*
- * The dedup cycle of txn, or for a new store (or one of schema 2, whose
- * B-tree holds every key: the first cycle starts at its size) the one
- * asked for, written with an empty merge state.
+ * The dedup cycle and merge state of txn (checked against the tree's
+ * size), or for a new store (or one of schema 2, whose B-tree holds every
+ * key: the first cycle starts at its size) the cycle asked for, written
+ * with an empty merge state.
  */
 static int
 init_dedup(struct store *st, MDB_txn *txn, unsigned version, uint32_t ask,
     uint64_t size)
 {
 	uint8_t b[4];
+	uint64_t lo, done;
 	MDB_val v;
 	int ret;
 
@@ -575,7 +579,9 @@ init_dedup(struct store *st, MDB_txn *txn, unsigned version, uint32_t ask,
 		st->dcycle = dkey_of(v.mv_data);
 		if (st->dcycle == 0 || st->dcycle > DEDUP_CYCLE_MAX)
 			return AMANA_ECORRUPT;
-		return 0;
+		if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
+			return ret;
+		return lo <= size ? 0 : AMANA_ECORRUPT;
 	}
 	st->dcycle = ask != 0 ? ask : DEDUP_CYCLE_DEFAULT;
 	if (st->dcycle > DEDUP_CYCLE_MAX)

@@ -505,6 +505,40 @@ test_corrupt(struct signer *sg)
 		CHECK(open_store(dir, 0) == NULL);
 		CHECK_EQ(poke(dir, "meta", "tree", 4, NULL, 0, &saved), 0);
 	}
+	/* The dedup merge state and cycle, and a recent row: each refused
+	 * at open when it cannot be right (40 entries, cycle 32768). */
+	{
+		static const uint8_t past[16] = { 0, 0, 0, 0, 0, 0, 0, 41 };
+		static const uint8_t over[16] = { [10] = 0x80 };
+		static const uint8_t zero[4] = { 0 };
+		static const uint8_t row[8] = { 0, 0, 0, 0, 0, 0, 0, 39 };
+
+		const struct {
+			const char	*db, *key;
+			size_t		 klen;
+			const uint8_t	*v;
+			size_t		 vlen;
+		} bads[] = {
+			{ "meta", "dmerge", 6, past, 16 },
+			{ "meta", "dmerge", 6, over, 16 },
+			{ "meta", "dmerge", 6, past, 15 },
+			{ "meta", "dcycle", 6, zero, 4 },
+			{ "meta", "dcycle", 6, zero, 3 },
+			{ "recent", (const char *)row, 8, zero, 3 },
+		};
+
+		for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+			CHECK_EQ(poke(dir, bads[i].db, bads[i].key,
+			    bads[i].klen, bads[i].v, bads[i].vlen, &saved), 0);
+			CHECK(open_store(dir, 0) == NULL);
+			CHECK_EQ(poke(dir, bads[i].db, bads[i].key,
+			    bads[i].klen, NULL, 0, &saved), 0);
+		}
+		if ((st = open_store(dir, 0)) != NULL)
+			store_close(st);
+		else
+			CHECK(0);
+	}
 	/* A roster value with other bytes; a dedup value of 7 bytes. */
 	CHECK_EQ(poke(dir, "roster", key, 32, bad, 20, &saved), 0);
 	if ((st = open_store(dir, 0)) != NULL) {
