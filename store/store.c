@@ -76,6 +76,10 @@ struct store {
 	struct dkey		*msort;
 	size_t			 msort_n;
 	uint64_t		 msort_lo;
+	/* Writer only: the young tier's new base once the batch that merged
+	 * a cycle has committed (0: none). Pruning earlier would let a reader
+	 * miss the cycle: not in its snapshot's B-tree, nor young any more. */
+	uint64_t		 prune_to;
 	/* The LMDB map and data file (map_find), fixed while the store is
 	 * open; map NULL when not found: readers then use the map. */
 	uint8_t			*map;
@@ -901,6 +905,7 @@ young_lost(struct store *st)
 	st->young_ok = 0;
 	pthread_mutex_unlock(&st->ylock);
 	st->msort_n = 0;
+	st->prune_to = 0;
 }
 
 /* Rebuilds the young tier from the recent rows of txn (from the merge
@@ -1038,11 +1043,7 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 		lo += st->dcycle;
 		done = 0;
 		st->msort_n = 0;
-		pthread_mutex_lock(&st->ylock);
-		ret = young_prune(st->young, lo);
-		pthread_mutex_unlock(&st->ylock);
-		if (ret != 0)
-			return ret;
+		st->prune_to = lo;	/* after the commit: see struct store */
 	}
 	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
 		return ret;
@@ -1430,6 +1431,13 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		txn = NULL;
 		if (ret != 0)
 			goto out;
+		if (st->prune_to != 0) {
+			pthread_mutex_lock(&st->ylock);
+			if (young_prune(st->young, st->prune_to) != 0)
+				st->young_ok = 0;	/* rebuilt next time */
+			pthread_mutex_unlock(&st->ylock);
+			st->prune_to = 0;
+		}
 	} else {
 		mdb_txn_abort(txn);
 		txn = NULL;
@@ -1907,21 +1915,39 @@ store_root(struct store *st, uint64_t size, uint8_t out[static STORE_HASH_LEN])
 	return tree_read(st, &q);
 }
 
+/*
+ * A reader's snapshot can be older than the young tier: when the writer
+ * has since merged a cycle into the B-tree and dropped it from the young
+ * tier, the snapshot's B-tree lacks that cycle and the young tier no
+ * longer holds it. Such a miss is retried on a fresh snapshot (which has
+ * the cycle in its B-tree); a cycle is merged once per dcycle appends, so
+ * a second retry is as good as never needed, and three are allowed.
+ */
 int
 store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
     uint64_t *index)
 {
 	MDB_txn *txn = NULL;
-	uint64_t size;
-	int ret;
+	uint64_t size, lo, done;
+	int ret, tries, stale;
 
 	if (st->raw)
 		return AMANA_EINVAL;
-	if ((ret = rd_begin(st, &txn)) != 0)
-		return ret;
-	if ((ret = tree_size(st, txn, &size)) == 0)
-		ret = dedup_find(st, txn, hash, size, index);
-	mdb_txn_abort(txn);
+	for (tries = 0; tries < 3; tries++) {
+		if ((ret = rd_begin(st, &txn)) != 0)
+			return ret;
+		if ((ret = tree_size(st, txn, &size)) == 0 &&
+		    (ret = dmerge_get(st, txn, &lo, &done)) == 0)
+			ret = dedup_find(st, txn, hash, size, index);
+		mdb_txn_abort(txn);
+		if (ret != AMANA_ENOENT)
+			break;
+		pthread_mutex_lock(&st->ylock);
+		stale = young_base(st->young) > lo;
+		pthread_mutex_unlock(&st->ylock);
+		if (!stale)
+			break;
+	}
 	return ret;
 }
 

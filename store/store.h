@@ -230,7 +230,9 @@ int	store_root(struct store *st, uint64_t size,
 	    uint8_t out[static STORE_HASH_LEN]) AMANA_WUR;
 
 /* store_lookup: the index of the record whose SHA-256 is hash.
- * AMANA_ENOENT, AMANA_ECORRUPT. */
+ * AMANA_ENOENT, AMANA_ECORRUPT. Any thread. After a store_append that
+ * failed once it had written, records of the young dedup tier are not
+ * found here until the next store_append (docs/STORAGE.md). */
 int	store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 	    uint64_t *index) AMANA_WUR;
 

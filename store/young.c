@@ -76,6 +76,12 @@ young_count(const struct young *y)
 	return y->count;
 }
 
+uint64_t
+young_base(const struct young *y)
+{
+	return y->base;
+}
+
 static void
 place(struct young *y, uint32_t key, uint32_t rel)
 {

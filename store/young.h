@@ -23,6 +23,8 @@ void	young_free(struct young *y);
 void	young_reset(struct young *y, uint64_t base);
 /* Entries held. */
 size_t	young_count(const struct young *y);
+/* The base: no index below it is held. */
+uint64_t young_base(const struct young *y);
 /*
  * Adds (key, index). AMANA_ERANGE if index is below the base or 2^32 - 1
  * or more above it, AMANA_ENOMEM when max entries are held. Adding a pair

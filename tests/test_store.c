@@ -2,6 +2,8 @@
  * test_store: append and receipts, dedup, replies, roster, purge, the full
  * map error, and corrupted or truncated values read back.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1013,6 +1015,85 @@ test_dedup_tiers(struct signer *sg)
 	test_rm_store(dir);
 }
 
+/* ---- a reader looking up while the writer merges ---- */
+
+struct dt_race {
+	struct store	*st;
+	_Atomic uint64_t committed;	/* records 0 .. committed-1 logged */
+	_Atomic int	 done;
+	unsigned long	 lookups, misses;
+};
+
+static void *
+dt_reader(void *arg)
+{
+	struct dt_race *r = arg;
+	uint8_t rec[32], h[32];
+	uint64_t s = 12345, j, n, idx;
+
+	while (!atomic_load(&r->done)) {
+		if ((n = atomic_load(&r->committed)) == 0)
+			continue;
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (s >> 33) % n;
+		dt_rec(rec, j);
+		crypto_hash_sha256(h, rec, sizeof(rec));
+		r->lookups++;
+		if (store_lookup(r->st, h, &idx) != 0 || idx != j)
+			r->misses++;
+	}
+	return NULL;
+}
+
+/*
+ * While the writer appends across many merge cycles (of 8), a reader
+ * thread looks up records already logged: every one is found, although
+ * its snapshot may be older than the young tier the writer has pruned.
+ */
+static void
+test_dedup_race(struct signer *sg)
+{
+	char dir[4096];
+	struct dt_race r;
+	struct store_item it[13];
+	struct store_result res[13];
+	uint8_t rec[13][32];
+	pthread_t thr;
+	uint64_t j = 0, m, b, round = 0;
+
+	memset(&r, 0, sizeof(r));
+	test_store_dir(dir, sizeof(dir), "race");
+	test_rm_store(dir);
+	if ((r.st = dt_open(dir, DT_CYCLE)) == NULL)
+		return;
+	if (pthread_create(&thr, NULL, dt_reader, &r) != 0) {
+		CHECK(0);
+		store_close(r.st);
+		return;
+	}
+	while (j < 3000) {
+		b = 1 + round++ % 13;
+		for (m = 0; m < b; m++) {
+			dt_rec(rec[m], j + m);
+			memset(&it[m], 0, sizeof(it[m]));
+			it[m].kind = LOGENTRY_ALERT;
+			it[m].data = rec[m];
+			it[m].len = 32;
+		}
+		CHECK_EQ(store_append(r.st, it, m, 1, sign_cb, sg, res), 0);
+		store_results_free(res, m);
+		j += m;
+		atomic_store(&r.committed, j);
+	}
+	atomic_store(&r.done, 1);
+	pthread_join(thr, NULL);
+	CHECK(r.lookups > 0);
+	CHECK_EQ(r.misses, 0);
+	printf("race: %lu lookups, %lu misses\n", r.lookups, r.misses);
+	store_close(r.st);
+	test_rm_store(dir);
+}
+
 int
 main(void)
 {
@@ -1036,6 +1117,7 @@ main(void)
 	test_pread(&sg);
 	test_schema();
 	test_dedup_tiers(&sg);
+	test_dedup_race(&sg);
 	note_signer_free(sg.s);
 	return test_done();
 }
