@@ -27,7 +27,9 @@
 #define DEDUP_PREFIX	4	/* bytes of SHA-256 used as the dedup key */
 /* Entries per dedup merge cycle (docs/STORAGE.md, "Dedup in two tiers"). */
 #define DEDUP_CYCLE_DEFAULT	32768
-#define DEDUP_CYCLE_MAX		(1u << 24)
+#define DEDUP_CYCLE_MAX		(1u << 20)	/* about 50 MiB of memory */
+/* Young candidates a lookup checks outside the lock (more: inside). */
+#define DEDUP_CAND_MAX		16
 #define REPLY_KEY_LEN	12	/* alert u64 BE || seq u32 BE */
 /* Normal stores: a log value is the entry, a state byte, the record. */
 #define LOG_HDR_LEN	(LOGENTRY_LEN + 1)
@@ -80,6 +82,9 @@ struct store {
 	 * a cycle has committed (0: none). Pruning earlier would let a reader
 	 * miss the cycle: not in its snapshot's B-tree, nor young any more. */
 	uint64_t		 prune_to;
+	/* The tree size the young tier was last in step with (ylock; the
+	 * writer sets it): another process may have appended since. */
+	uint64_t		 wsize;
 	/* The LMDB map and data file (map_find), fixed while the store is
 	 * open; map NULL when not found: readers then use the map. */
 	uint8_t			*map;
@@ -94,7 +99,7 @@ static int	dmerge_get(struct store *st, MDB_txn *txn, uint64_t *lo,
 		    uint64_t *done);
 static int	dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo,
 		    uint64_t done);
-static int	young_load(struct store *st, MDB_txn *txn);
+static int	young_load(struct store *st, MDB_txn *txn, uint64_t size);
 
 /*
  * A reader's log cursor and the leaf pages it mapped (rd_note): keys point
@@ -585,6 +590,7 @@ init_dedup(struct store *st, MDB_txn *txn, unsigned version, uint32_t ask,
 			return AMANA_ECORRUPT;
 		if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
 			return ret;
+		/* Raw-log stores never merge (young_load checks the rest). */
 		return lo <= size ? 0 : AMANA_ECORRUPT;
 	}
 	st->dcycle = ask != 0 ? ask : DEDUP_CYCLE_DEFAULT;
@@ -750,8 +756,11 @@ store_open(const struct store_opts *opts, struct store **out)
 	if ((ret = init_meta(st, txn, created, opts->dedup_cycle)) != 0)
 		goto out;
 	if (!st->raw) {
+		uint64_t size;
+
 		if ((ret = young_new(2 * (size_t)st->dcycle + STORE_BATCH_MAX,
-		    &st->young)) != 0 || (ret = young_load(st, txn)) != 0)
+		    &st->young)) != 0 || (ret = tree_size(st, txn, &size)) != 0 ||
+		    (ret = young_load(st, txn, size)) != 0)
 			goto out;
 	}
 	ret = map_err(mdb_txn_commit(txn));
@@ -808,11 +817,12 @@ dkey_of(const uint8_t p[static DEDUP_PREFIX])
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Whether the entry of index, in txn, holds hash: 0 yes, AMANA_ENOENT no,
- * AMANA_ECORRUPT when index has no entry. */
+/* Whether the entry of index, in txn, holds hash (and kind, unless kind
+ * is negative): 0 yes, AMANA_ENOENT no, AMANA_ECORRUPT when index has no
+ * entry. */
 static int
 dedup_check(struct store *st, MDB_txn *txn, uint64_t index,
-    const uint8_t hash[32])
+    const uint8_t hash[32], int kind)
 {
 	MDB_val ev;
 	struct logentry e;
@@ -820,31 +830,51 @@ dedup_check(struct store *st, MDB_txn *txn, uint64_t index,
 
 	if ((ret = get_entry(st, txn, index, &ev, &e)) != 0)
 		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
+	if (kind >= 0 && e.kind != kind)
+		return AMANA_ENOENT;
 	return memcmp(e.hash, hash, 32) == 0 ? 0 : AMANA_ENOENT;
 }
 
 /*
- * Finds the index of the record with SHA-256 hash, in txn, whose tree has
- * size entries: in the young tier (in memory; indices from size on are
- * another transaction's), then in the dedup B-tree.
+ * Finds the index of the record with SHA-256 hash (and kind, unless
+ * negative), in txn, whose tree has size entries: in the young tier (in
+ * memory; indices from size on are another transaction's), then in the
+ * dedup B-tree. The candidates are checked outside the young tier's lock
+ * (the check reads the log), unless a key has more than DEDUP_CAND_MAX.
  */
 static int
 dedup_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
-    uint64_t size, uint64_t *index)
+    int kind, uint64_t size, uint64_t *index)
 {
 	MDB_cursor *cur = NULL;
 	MDB_val k = val(hash, DEDUP_PREFIX), v;
-	uint64_t idx = 0;
-	size_t pos = 0;
-	int rc, ret = AMANA_ENOENT;
+	uint64_t idx = 0, cand[DEDUP_CAND_MAX];
+	size_t pos = 0, n = 0, i;
+	int rc, ret = AMANA_ENOENT, more = 0;
 
 	pthread_mutex_lock(&st->ylock);
 	if (st->young_ok)
+		while (!more && young_next(st->young, dkey_of(hash), &pos,
+		    &idx))
+			if (idx < size) {
+				if (n < DEDUP_CAND_MAX)
+					cand[n++] = idx;
+				else
+					more = 1;
+			}
+	pthread_mutex_unlock(&st->ylock);
+	for (i = 0; i < n && ret == AMANA_ENOENT; i++)
+		if ((ret = dedup_check(st, txn, cand[i], hash, kind)) == 0)
+			idx = cand[i];
+	if (ret == AMANA_ENOENT && more) {	/* a ground collision */
+		pos = 0;
+		pthread_mutex_lock(&st->ylock);
 		while (ret == AMANA_ENOENT &&
 		    young_next(st->young, dkey_of(hash), &pos, &idx))
 			if (idx < size)
-				ret = dedup_check(st, txn, idx, hash);
-	pthread_mutex_unlock(&st->ylock);
+				ret = dedup_check(st, txn, idx, hash, kind);
+		pthread_mutex_unlock(&st->ylock);
+	}
 	if (ret != AMANA_ENOENT)
 		goto found;
 	if ((ret = map_err(mdb_cursor_open(txn, st->dedup, &cur))) != 0)
@@ -857,7 +887,8 @@ dedup_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
 			break;
 		}
 		idx = get_be64(v.mv_data);
-		if ((ret = dedup_check(st, txn, idx, hash)) == AMANA_ENOENT)
+		if ((ret = dedup_check(st, txn, idx, hash, kind)) ==
+		    AMANA_ENOENT)
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
@@ -866,6 +897,43 @@ dedup_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
 found:
 	if (ret == 0)
 		*index = idx;
+	return ret;
+}
+
+/*
+ * Finds the record with SHA-256 hash among the recent rows of indices
+ * [from, size) of txn (each checked against its entry).
+ */
+static int
+recent_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
+    uint64_t from, uint64_t size, uint64_t *index)
+{
+	MDB_cursor *cur = NULL;
+	uint8_t kb[8];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	uint64_t idx;
+	int rc, ret = AMANA_ENOENT;
+
+	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
+		return ret;
+	ret = AMANA_ENOENT;
+	be64(kb, from);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && ret == AMANA_ENOENT;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || v.mv_size != DEDUP_PREFIX) {
+			ret = AMANA_ECORRUPT;
+			break;
+		}
+		if ((idx = get_be64(k.mv_data)) >= size)
+			break;
+		if (memcmp(v.mv_data, hash, DEDUP_PREFIX) == 0 &&
+		    (ret = dedup_check(st, txn, idx, hash, -1)) == 0)
+			*index = idx;
+	}
+	if (ret == AMANA_ENOENT && rc != 0 && rc != MDB_NOTFOUND)
+		ret = map_err(rc);
+	mdb_cursor_close(cur);
 	return ret;
 }
 
@@ -886,6 +954,30 @@ dmerge_get(struct store *st, MDB_txn *txn, uint64_t *lo, uint64_t *done)
 	return *done < st->dcycle ? 0 : AMANA_ECORRUPT;
 }
 
+/*
+ * The merge state of txn against its tree of size entries, exactly as
+ * every normal batch leaves it: the merge cycle started at most two cycles
+ * ago, the part of it merged is what the next cycle's entries called for,
+ * and the B-tree holds one key per index below lo plus those merged.
+ */
+static int
+dmerge_check(struct store *st, MDB_txn *txn, uint64_t size, uint64_t lo,
+    uint64_t done)
+{
+	MDB_stat ms;
+	uint64_t want;
+	int ret;
+
+	if (lo > size || size - lo >= 2 * (uint64_t)st->dcycle)
+		return AMANA_ECORRUPT;
+	want = size - lo >= st->dcycle ? size - lo - st->dcycle : 0;
+	if (done != want)
+		return AMANA_ECORRUPT;
+	if ((ret = map_err(mdb_stat(txn, st->dedup, &ms))) != 0)
+		return ret;
+	return ms.ms_entries == lo + done ? 0 : AMANA_ECORRUPT;
+}
+
 static int
 dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo, uint64_t done)
 {
@@ -896,52 +988,60 @@ dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo, uint64_t done)
 	return meta_put(st, txn, META_DMERGE, b, sizeof(b));
 }
 
-/* The young tier and the writer's sorted cycle no longer match the
- * database (a batch failed): rebuilt by the next store_append. */
+/* A batch that wrote from index before on did not commit: its young
+ * entries go (readers never took them: they are past every snapshot), and
+ * the writer's sorted cycle, which may hold its rows, is reloaded. */
 static void
-young_lost(struct store *st)
+young_undo(struct store *st, uint64_t before)
 {
 	pthread_mutex_lock(&st->ylock);
-	st->young_ok = 0;
+	young_truncate(st->young, before);
 	pthread_mutex_unlock(&st->ylock);
 	st->msort_n = 0;
 	st->prune_to = 0;
 }
 
-/* Rebuilds the young tier from the recent rows of txn (from the merge
- * cycle's start on). */
+/*
+ * Rebuilds the young tier from the recent rows of txn, whose tree has size
+ * entries: exactly one row per index from the merge cycle's start on, and
+ * a merge state as batches leave it (dmerge_check).
+ */
 static int
-young_load(struct store *st, MDB_txn *txn)
+young_load(struct store *st, MDB_txn *txn, uint64_t size)
 {
 	MDB_cursor *cur = NULL;
 	uint8_t kb[8];
 	MDB_val k = val(kb, sizeof(kb)), v;
-	uint64_t lo, done;
+	uint64_t lo, done, next;
 	int rc, ret;
 
 	st->msort_n = 0;
-	if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
+	st->prune_to = 0;
+	if ((ret = dmerge_get(st, txn, &lo, &done)) != 0 ||
+	    (ret = dmerge_check(st, txn, size, lo, done)) != 0)
 		return ret;
 	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
 		return ret;
 	be64(kb, lo);
+	next = lo;
 	pthread_mutex_lock(&st->ylock);
 	young_reset(st->young, lo);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 8 || v.mv_size != DEDUP_PREFIX) {
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), next++) {
+		if (k.mv_size != 8 || v.mv_size != DEDUP_PREFIX ||
+		    get_be64(k.mv_data) != next || next >= size ||
+		    young_add(st->young, dkey_of(v.mv_data), next) != 0) {
 			ret = AMANA_ECORRUPT;
-			break;
-		}
-		if ((ret = young_add(st->young, dkey_of(v.mv_data),
-		    get_be64(k.mv_data))) != 0) {
-			ret = AMANA_ECORRUPT;	/* more than a cycle allows */
 			break;
 		}
 	}
 	if (ret == 0 && rc != MDB_NOTFOUND)
 		ret = map_err(rc);
+	if (ret == 0 && next != size)
+		ret = AMANA_ECORRUPT;	/* a row missing at the end */
 	st->young_ok = ret == 0;
+	if (ret == 0)
+		st->wsize = size;
 	pthread_mutex_unlock(&st->ylock);
 	mdb_cursor_close(cur);
 	return ret;
@@ -963,7 +1063,8 @@ msort_load(struct store *st, MDB_txn *txn, uint64_t lo)
 {
 	MDB_cursor *cur = NULL;
 	uint8_t kb[8];
-	MDB_val k = val(kb, sizeof(kb)), v;
+	MDB_val k = val(kb, sizeof(kb)), v, ev;
+	struct logentry e;
 	size_t n = 0;
 	int rc, ret = 0;
 
@@ -986,6 +1087,12 @@ msort_load(struct store *st, MDB_txn *txn, uint64_t lo)
 		}
 		st->msort[n].key = dkey_of(v.mv_data);
 		st->msort[n].index = lo + n;
+		/* Keys enter the B-tree for good: each must be its entry's. */
+		if ((ret = get_entry(st, txn, lo + n, &ev, &e)) != 0 ||
+		    dkey_of(e.hash) != st->msort[n].key) {
+			ret = AMANA_ECORRUPT;
+			break;
+		}
 	}
 	mdb_cursor_close(cur);
 	if (ret != 0)
@@ -1023,8 +1130,10 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 		target = size - lo - st->dcycle;
 		if (target > st->dcycle)
 			target = st->dcycle;
-		if (done >= target)
+		if (done == target)
 			break;
+		if (done > target)
+			return AMANA_ECORRUPT;
 		if ((ret = msort_load(st, txn, lo)) != 0)
 			return ret;
 		for (i = done; i < target; i++) {
@@ -1204,8 +1313,8 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 	pthread_mutex_lock(&st->ylock);
 	ret = young_add(st->young, dkey_of(hash), index);
 	pthread_mutex_unlock(&st->ylock);
-	if (ret != 0)
-		return ret == AMANA_ENOMEM ? AMANA_ECORRUPT : ret;
+	if (ret != 0)	/* more than the merge state allows */
+		return AMANA_ECORRUPT;
 	switch (it->kind) {
 	case LOGENTRY_REPLY:
 	case LOGENTRY_ACK:
@@ -1355,8 +1464,8 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	uint8_t hash[32], purge_rec[8];
 	const uint8_t *rec;
 	size_t i, rec_len;
-	uint64_t before;
-	int ret, wrote = 0;
+	uint64_t before = 0;
+	int ret, wrote = 0, committed = 0;
 
 	amana_buf_init(&proof, TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
 	if (st == NULL || results == NULL)
@@ -1372,7 +1481,9 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		return ret;
 	if ((ret = read_tree(st, txn, &f)) != 0)
 		goto out;
-	if (!st->young_ok && (ret = young_load(st, txn)) != 0)
+	/* Out of step after a failure, or another process appended. */
+	if ((!st->young_ok || f.size != st->wsize) &&
+	    (ret = young_load(st, txn, f.size)) != 0)
 		goto out;
 	before = f.size;
 	for (i = 0; i < n; i++) {
@@ -1398,7 +1509,8 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 			memcpy(hash, it->hash, sizeof(hash));
 		else
 			amana_sha256(hash, rec, rec_len);
-		ret = dedup_find(st, txn, hash, f.size, &results[i].index);
+		ret = dedup_find(st, txn, hash, it->kind, f.size,
+		    &results[i].index);
 		if (ret == 0) {
 			results[i].duplicate = 1;
 			continue;
@@ -1431,13 +1543,14 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		txn = NULL;
 		if (ret != 0)
 			goto out;
-		if (st->prune_to != 0) {
-			pthread_mutex_lock(&st->ylock);
-			if (young_prune(st->young, st->prune_to) != 0)
-				st->young_ok = 0;	/* rebuilt next time */
-			pthread_mutex_unlock(&st->ylock);
-			st->prune_to = 0;
-		}
+		committed = 1;
+		pthread_mutex_lock(&st->ylock);
+		st->wsize = f.size;
+		if (st->prune_to != 0 &&
+		    young_prune(st->young, st->prune_to) != 0)
+			st->young_ok = 0;	/* rebuilt next time */
+		pthread_mutex_unlock(&st->ylock);
+		st->prune_to = 0;
 	} else {
 		mdb_txn_abort(txn);
 		txn = NULL;
@@ -1477,8 +1590,8 @@ out:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	amana_buf_free(&proof);
-	if (ret != 0 && wrote)
-		young_lost(st);
+	if (ret != 0 && wrote && !committed)
+		young_undo(st, before);
 	if (ret != 0)
 		for (i = 0; i < n; i++) {
 			amana_buf_free(&results[i].receipt);
@@ -1928,8 +2041,8 @@ store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
     uint64_t *index)
 {
 	MDB_txn *txn = NULL;
-	uint64_t size, lo, done;
-	int ret, tries, stale;
+	uint64_t size, lo, done, wsize, from;
+	int ret, tries, stale, ok;
 
 	if (st->raw)
 		return AMANA_EINVAL;
@@ -1938,14 +2051,20 @@ store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 			return ret;
 		if ((ret = tree_size(st, txn, &size)) == 0 &&
 		    (ret = dmerge_get(st, txn, &lo, &done)) == 0)
-			ret = dedup_find(st, txn, hash, size, index);
-		mdb_txn_abort(txn);
-		if (ret != AMANA_ENOENT)
-			break;
+			ret = dedup_find(st, txn, hash, -1, size, index);
 		pthread_mutex_lock(&st->ylock);
 		stale = young_base(st->young) > lo;
+		ok = st->young_ok;
+		wsize = st->wsize;
 		pthread_mutex_unlock(&st->ylock);
-		if (!stale)
+		/* Entries the young tier does not hold (another process's,
+		 * or all of them while it is out of step): their recent
+		 * rows, in this snapshot. */
+		from = ok && wsize > lo ? wsize : lo;
+		if (ret == AMANA_ENOENT && !stale && from < size)
+			ret = recent_find(st, txn, hash, from, size, index);
+		mdb_txn_abort(txn);
+		if (ret != AMANA_ENOENT || !stale)
 			break;
 	}
 	return ret;

@@ -83,8 +83,9 @@ struct store_item {
  * The outcome for one item. err: 0, or this item's own failure
  * (AMANA_EINVAL bad kind/ref/key, AMANA_ETOOBIG, AMANA_ENOENT purge of a
  * missing record), in which case nothing was written for it. On err == 0:
- * index is the record's log index; duplicate is 1 when identical bytes were
- * already logged (index is then the original one and nothing was written);
+ * index is the record's log index; duplicate is 1 when identical bytes of
+ * the same kind were already logged (index is then the original one and
+ * nothing was written);
  * receipt holds the C2SP tlog-proof (entry as extra, index, inclusion proof,
  * the signed checkpoint). Release with store_results_free.
  */
@@ -229,10 +230,9 @@ int	store_consistency_proof(struct store *st, uint64_t size1,
 int	store_root(struct store *st, uint64_t size,
 	    uint8_t out[static STORE_HASH_LEN]) AMANA_WUR;
 
-/* store_lookup: the index of the record whose SHA-256 is hash.
- * AMANA_ENOENT, AMANA_ECORRUPT. Any thread. After a store_append that
- * failed once it had written, records of the young dedup tier are not
- * found here until the next store_append (docs/STORAGE.md). */
+/* store_lookup: the index of the record whose SHA-256 is hash (any kind).
+ * AMANA_ENOENT, AMANA_ECORRUPT. Any thread, while another appends
+ * (docs/STORAGE.md, "Dedup in two tiers"). */
 int	store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 	    uint64_t *index) AMANA_WUR;
 

@@ -105,19 +105,18 @@ young_add(struct young *y, uint32_t key, uint64_t index)
 	return 0;
 }
 
-int
-young_prune(struct young *y, uint64_t base)
+/* Keeps the entries in [lo, end) only, rebased at base <= lo. */
+static void
+keep(struct young *y, uint64_t base, uint64_t lo, uint64_t end)
 {
 	size_t i, n = 0;
 	uint64_t index;
 
-	if (base < y->base)
-		return AMANA_EINVAL;
 	for (i = 0; i < y->cap; i++) {
 		if (y->slot[i].rel == 0)
 			continue;
 		index = y->base + y->slot[i].rel - 1;
-		if (index < base)
+		if (index < lo || index >= end)
 			continue;
 		y->scratch[n].key = y->slot[i].key;
 		y->scratch[n].rel = (uint32_t)(index - base + 1);
@@ -126,7 +125,21 @@ young_prune(struct young *y, uint64_t base)
 	young_reset(y, base);
 	for (i = 0; i < n; i++)
 		place(y, y->scratch[i].key, y->scratch[i].rel);
+}
+
+int
+young_prune(struct young *y, uint64_t base)
+{
+	if (base < y->base)
+		return AMANA_EINVAL;
+	keep(y, base, base, UINT64_MAX);
 	return 0;
+}
+
+void
+young_truncate(struct young *y, uint64_t end)
+{
+	keep(y, y->base, y->base, end);
 }
 
 int

@@ -36,6 +36,8 @@ int	young_add(struct young *y, uint32_t key, uint64_t index) AMANA_WUR;
  * grows: a lower one is AMANA_EINVAL).
  */
 int	young_prune(struct young *y, uint64_t base) AMANA_WUR;
+/* Drops every entry at or above end (a batch that did not commit). */
+void	young_truncate(struct young *y, uint64_t end);
 /*
  * Iterates over the indices held for key: *pos = 0 before the first call;
  * returns 1 with *index set, or 0 when there are no more. The index must

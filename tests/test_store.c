@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lmdb.h>
 #include <sodium.h>
 
 #include "amana_codec.h"
+#include "amana_cur.h"
 #include "ckpt.h"
 #include "merkle.h"
 #include "note.h"
@@ -813,6 +815,33 @@ test_schema(void)
 
 /* ---- dedup in two tiers (docs/STORAGE.md) ---- */
 
+/* Deletes one key of database db in the store at dir (LMDB directly). */
+static int
+lmdb_del(const char *dir, const char *db, const void *key, size_t klen)
+{
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	MDB_val k;
+	int rc;
+
+	k.mv_data = (void *)(uintptr_t)key;
+	k.mv_size = klen;
+	if ((rc = mdb_env_create(&env)) == 0 &&
+	    (rc = mdb_env_set_maxdbs(env, 8)) == 0 &&
+	    (rc = mdb_env_open(env, dir, 0, 0600)) == 0 &&
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) == 0 &&
+	    (rc = mdb_dbi_open(txn, db, 0, &dbi)) == 0 &&
+	    (rc = mdb_del(txn, dbi, &k, NULL)) == 0) {
+		rc = mdb_txn_commit(txn);
+		txn = NULL;
+	}
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rc;
+}
+
 #define DT_CYCLE	8
 #define DT_N		240
 
@@ -986,7 +1015,68 @@ test_dedup_tiers(struct signer *sg)
 		}
 		dt_check_space(st, j, 14);
 	}
+	/* Another process appends (j, j+1): this one finds them at once
+	 * (their recent rows) and, sent again, they are duplicates. */
+	if (st != NULL) {
+		pid_t pid;
+		int status = 0;
+		uint64_t idx;
+		uint8_t h[32];
+
+		fflush(NULL);
+		if ((pid = fork()) == 0) {
+			struct store *o = dt_open(dir, 0);
+			int bad = o == NULL;
+
+			for (m = 0; m < 2 && !bad; m++) {
+				dt_rec(rec[0], j + m);
+				memset(&it[0], 0, sizeof(it[0]));
+				it[0].kind = LOGENTRY_ALERT;
+				it[0].data = rec[0];
+				it[0].len = 32;
+				bad = store_append(o, it, 1, 1, sign_cb, sg,
+				    res) != 0 || res[0].index != j + m;
+				store_results_free(res, 1);
+			}
+			store_close(o);
+			_exit(bad);
+		}
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		dt_rec(rec[0], j + 1);
+		crypto_hash_sha256(h, rec[0], 32);
+		CHECK(store_lookup(st, h, &idx) == 0 && idx == j + 1);
+		j += 2;
+		dt_check_all(st, sg, j);
+	}
 	store_close(st);
+	/* A recent row missing, or a merge state off by one: refused. */
+	{
+		struct amana_buf kb;
+		struct amana_cur c;
+		uint8_t ms[16];
+		uint64_t lo = 0, size = j;
+
+		amana_buf_init(&kb, 8, 0);
+		CHECK_EQ(amana_buf_u64be(&kb, size - 3), 0);
+		CHECK_EQ(poke(dir, "recent", kb.p, 8, &saved, 0, &saved), 0);
+		CHECK_EQ(lmdb_del(dir, "recent", kb.p, 8), 0);
+		CHECK(open_store_with(dir, 0, 0) == NULL);
+		CHECK_EQ(poke(dir, "recent", kb.p, 8, NULL, 0, &saved), 0);
+		amana_buf_free(&kb);
+		CHECK_EQ(poke(dir, "meta", "dmerge", 6, &saved, 0, &saved), 0);
+		CHECK(saved.len == 16);
+		memcpy(ms, saved.p, 16);
+		amana_cur_init(&c, ms, 16);
+		CHECK(amana_cur_u64be(&c, &lo) == 0 && lo <= size &&
+		    size - lo < 2 * DT_CYCLE);
+		ms[15] ^= 1;
+		CHECK_EQ(poke(dir, "meta", "dmerge", 6, ms, 16, &saved), 0);
+		CHECK(open_store_with(dir, 0, 0) == NULL);
+		CHECK_EQ(poke(dir, "meta", "dmerge", 6, NULL, 0, &saved), 0);
+		st = dt_open(dir, 0);
+		store_close(st);
+	}
 	/* Schema 2: upgraded at open, its keys all in the B-tree. */
 	CHECK_EQ(dt_downgrade(dir), 0);
 	CHECK_EQ(poke(dir, "meta", "schema", 6, &saved, 0, &saved), 0);
@@ -1012,6 +1102,47 @@ test_dedup_tiers(struct signer *sg)
 	dt_check_all(st, sg, j);
 	store_close(st);
 	amana_buf_free(&saved);
+	test_rm_store(dir);
+}
+
+/*
+ * Dedup matches kinds too: a purge of index 0, whose record is be64(0),
+ * is not "a duplicate" of an alert that happens to hold those 8 bytes.
+ */
+static void
+test_dedup_kind(struct signer *sg)
+{
+	char dir[4096];
+	struct store *st;
+	struct store_item it;
+	struct store_result r;
+	struct amana_buf b;
+	uint8_t rec[32], zero[8] = { 0 };
+
+	amana_buf_init(&b, 1 << 16, 0);
+	test_store_dir(dir, sizeof(dir), "kind");
+	test_rm_store(dir);
+	if ((st = dt_open(dir, 0)) == NULL)
+		return;
+	memset(&it, 0, sizeof(it));
+	it.kind = LOGENTRY_ALERT;
+	dt_rec(rec, 0);
+	it.data = rec;
+	it.len = sizeof(rec);
+	CHECK(store_append(st, &it, 1, 1, sign_cb, sg, &r) == 0 &&
+	    r.index == 0);
+	store_results_free(&r, 1);
+	it.data = zero;
+	it.len = sizeof(zero);
+	CHECK(store_append(st, &it, 1, 1, sign_cb, sg, &r) == 0 &&
+	    r.index == 1);
+	store_results_free(&r, 1);
+	CHECK_EQ(store_purge(st, 0, 2, sign_cb, sg, &r), 0);
+	CHECK(r.err == 0 && !r.duplicate && r.index == 2);
+	store_results_free(&r, 1);
+	CHECK_EQ(store_envelope(st, 0, &b), AMANA_ENOENT);	/* purged */
+	store_close(st);
+	amana_buf_free(&b);
 	test_rm_store(dir);
 }
 
@@ -1118,6 +1249,7 @@ main(void)
 	test_schema();
 	test_dedup_tiers(&sg);
 	test_dedup_race(&sg);
+	test_dedup_kind(&sg);
 	note_signer_free(sg.s);
 	return test_done();
 }
