@@ -2041,28 +2041,32 @@ store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
     uint64_t *index)
 {
 	MDB_txn *txn = NULL;
-	uint64_t size, lo, done, wsize, from;
+	uint64_t size = 0, lo = 0, done, wsize, from;
 	int ret, tries, stale, ok;
 
 	if (st->raw)
 		return AMANA_EINVAL;
 	for (tries = 0; tries < 3; tries++) {
+		stale = 0;
 		if ((ret = rd_begin(st, &txn)) != 0)
 			return ret;
 		if ((ret = tree_size(st, txn, &size)) == 0 &&
 		    (ret = dmerge_get(st, txn, &lo, &done)) == 0)
 			ret = dedup_find(st, txn, hash, -1, size, index);
-		pthread_mutex_lock(&st->ylock);
-		stale = young_base(st->young) > lo;
-		ok = st->young_ok;
-		wsize = st->wsize;
-		pthread_mutex_unlock(&st->ylock);
-		/* Entries the young tier does not hold (another process's,
-		 * or all of them while it is out of step): their recent
-		 * rows, in this snapshot. */
-		from = ok && wsize > lo ? wsize : lo;
-		if (ret == AMANA_ENOENT && !stale && from < size)
-			ret = recent_find(st, txn, hash, from, size, index);
+		if (ret == AMANA_ENOENT) {
+			pthread_mutex_lock(&st->ylock);
+			stale = young_base(st->young) > lo;
+			ok = st->young_ok;
+			wsize = st->wsize;
+			pthread_mutex_unlock(&st->ylock);
+			/* Entries the young tier does not hold (another
+			 * process's, or all while it is out of step): their
+			 * recent rows, in this snapshot. */
+			from = ok && wsize > lo ? wsize : lo;
+			if (!stale && from < size)
+				ret = recent_find(st, txn, hash, from, size,
+				    index);
+		}
 		mdb_txn_abort(txn);
 		if (ret != AMANA_ENOENT || !stale)
 			break;
