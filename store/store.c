@@ -47,11 +47,6 @@ static const char META_DCYCLE[] = "dcycle";	/* u32: entries per cycle */
 static const char META_DMERGE[] = "dmerge";	/* u64 lo, u64 merged */
 
 /* A dedup key and its index, in the order of the dedup B-tree. */
-struct dkey {
-	uint32_t	key;
-	uint64_t	index;
-};
-
 struct store {
 	MDB_env			*env;
 	MDB_dbi			 log, hashes, dedup;
@@ -72,10 +67,14 @@ struct store {
 	pthread_mutex_t		 ylock;
 	struct young		*young;
 	int			 young_ok;
+	/* Writer only: the young tier's entries from ytrust on came from
+	 * this writer's own appends, the ones below it from recent rows on
+	 * disk (young_load), which the merge checks against their entries. */
+	uint64_t		 ytrust;
 	uint32_t		 dcycle;
 	/* Writer only: the merge cycle starting at msort_lo, sorted (msort_n
 	 * 0: not loaded). */
-	struct dkey		*msort;
+	struct young_pair	*msort;
 	size_t			 msort_n;
 	uint64_t		 msort_lo;
 	/* Writer only: the young tier's new base once the batch that merged
@@ -841,12 +840,13 @@ dedup_check(struct store *st, MDB_txn *txn, uint64_t index,
  * memory; indices from size on are another transaction's), then in the
  * dedup B-tree. The candidates are checked outside the young tier's lock
  * (the check reads the log), unless a key has more than DEDUP_CAND_MAX.
+ * dcur: NULL, or a cursor on the dedup B-tree in txn to use (a batch's).
  */
 static int
-dedup_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
-    int kind, uint64_t size, uint64_t *index)
+dedup_find(struct store *st, MDB_txn *txn, MDB_cursor *dcur,
+    const uint8_t hash[32], int kind, uint64_t size, uint64_t *index)
 {
-	MDB_cursor *cur = NULL;
+	MDB_cursor *cur = dcur;
 	MDB_val k = val(hash, DEDUP_PREFIX), v;
 	uint64_t idx = 0, cand[DEDUP_CAND_MAX];
 	size_t pos = 0, n = 0, i;
@@ -877,7 +877,8 @@ dedup_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
 	}
 	if (ret != AMANA_ENOENT)
 		goto found;
-	if ((ret = map_err(mdb_cursor_open(txn, st->dedup, &cur))) != 0)
+	if (cur == NULL &&
+	    (ret = map_err(mdb_cursor_open(txn, st->dedup, &cur))) != 0)
 		return ret;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	ret = AMANA_ENOENT;
@@ -893,7 +894,8 @@ dedup_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		ret = map_err(rc);
-	mdb_cursor_close(cur);
+	if (cur != dcur)
+		mdb_cursor_close(cur);
 found:
 	if (ret == 0)
 		*index = idx;
@@ -990,7 +992,8 @@ dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo, uint64_t done)
 
 /* A batch that wrote from index before on did not commit: its young
  * entries go (readers never took them: they are past every snapshot), and
- * the writer's sorted cycle, which may hold its rows, is reloaded. */
+ * the writer's sorted cycle, which may hold its rows, is reloaded, and
+ * the receipts' memo, which may hold nodes of its leaves, cleared. */
 static void
 young_undo(struct store *st, uint64_t before)
 {
@@ -999,6 +1002,7 @@ young_undo(struct store *st, uint64_t before)
 	pthread_mutex_unlock(&st->ylock);
 	st->msort_n = 0;
 	st->prune_to = 0;
+	memset(st->wcache, 0, TLOG_CACHE_SLOTS * sizeof(*st->wcache));
 }
 
 /*
@@ -1041,7 +1045,7 @@ young_load(struct store *st, MDB_txn *txn, uint64_t size)
 		ret = AMANA_ECORRUPT;	/* a row missing at the end */
 	st->young_ok = ret == 0;
 	if (ret == 0)
-		st->wsize = size;
+		st->wsize = st->ytrust = size;
 	pthread_mutex_unlock(&st->ylock);
 	mdb_cursor_close(cur);
 	return ret;
@@ -1050,23 +1054,26 @@ young_load(struct store *st, MDB_txn *txn, uint64_t size)
 static int
 dkey_cmp(const void *a, const void *b)
 {
-	const struct dkey *x = a, *y = b;
+	const struct young_pair *x = a, *y = b;
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Loads the merge cycle [lo, lo + dcycle) from recent, in dedup order. */
+/*
+ * Loads the merge cycle [lo, lo + dcycle) in dedup order from the young
+ * tier (which holds every entry from the cycle's start on). Keys enter
+ * the B-tree for good: those that came from disk (below ytrust) must be
+ * their entries'; the writer's own came from the hashes it logged.
+ */
 static int
 msort_load(struct store *st, MDB_txn *txn, uint64_t lo)
 {
-	MDB_cursor *cur = NULL;
-	uint8_t kb[8];
-	MDB_val k = val(kb, sizeof(kb)), v, ev;
+	MDB_val ev;
 	struct logentry e;
-	size_t n = 0;
-	int rc, ret = 0;
+	size_t n = 0, i;
+	int ret;
 
 	if (st->msort_n == st->dcycle && st->msort_lo == lo)
 		return 0;
@@ -1074,32 +1081,19 @@ msort_load(struct store *st, MDB_txn *txn, uint64_t lo)
 	if (st->msort == NULL && (st->msort = calloc(st->dcycle,
 	    sizeof(*st->msort))) == NULL)
 		return AMANA_ENOMEM;
-	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
-		return ret;
-	be64(kb, lo);
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	for (; rc == 0 && n < st->dcycle;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
-		if (k.mv_size != 8 || v.mv_size != DEDUP_PREFIX ||
-		    get_be64(k.mv_data) != lo + n) {
-			ret = AMANA_ECORRUPT;
-			break;
-		}
-		st->msort[n].key = dkey_of(v.mv_data);
-		st->msort[n].index = lo + n;
-		/* Keys enter the B-tree for good: each must be its entry's. */
-		if ((ret = get_entry(st, txn, lo + n, &ev, &e)) != 0 ||
-		    dkey_of(e.hash) != st->msort[n].key) {
-			ret = AMANA_ECORRUPT;
-			break;
-		}
+	pthread_mutex_lock(&st->ylock);
+	ret = young_collect(st->young, lo, lo + st->dcycle, st->msort,
+	    st->dcycle, &n);
+	pthread_mutex_unlock(&st->ylock);
+	if (ret != 0 || n != st->dcycle)
+		return AMANA_ECORRUPT;
+	for (i = 0; i < n; i++) {
+		if (st->msort[i].index >= st->ytrust)
+			continue;
+		if ((ret = get_entry(st, txn, st->msort[i].index, &ev,
+		    &e)) != 0 || dkey_of(e.hash) != st->msort[i].key)
+			return AMANA_ECORRUPT;
 	}
-	mdb_cursor_close(cur);
-	if (ret != 0)
-		return ret;
-	if (n < st->dcycle)
-		return rc == 0 || rc == MDB_NOTFOUND ? AMANA_ECORRUPT :
-		    map_err(rc);
 	qsort(st->msort, n, sizeof(*st->msort), dkey_cmp);
 	st->msort_lo = lo;
 	st->msort_n = n;
@@ -1360,7 +1354,11 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 		break;
 	}
 	merkle_leaf_hash(leaf, ent, LOGENTRY_LEN);
-	return tlog_frontier_push(f, leaf, emit_node, &src);
+	/* The nodes it closes go to the receipts' memo: no proof hashes them
+	 * again. (If the batch fails, young_undo clears the memo; a node is
+	 * only read once all its leaves are committed, after the push that
+	 * closes it for good has overwritten it, but clearing costs little.) */
+	return tlog_frontier_push_memo(f, leaf, emit_node, &src, st->wcache);
 }
 
 /* Stores the tree state and a signed checkpoint for it, in txn. */
@@ -1458,6 +1456,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 {
 	struct tlog_frontier f;
 	MDB_txn *txn = NULL;
+	MDB_cursor *dcur = NULL;	/* closed with txn on errors */
 	MDB_val ckpt;
 	struct amana_buf proof;
 	struct rdpages wrp = { .map = 1 };	/* receipts: see read_entry */
@@ -1486,6 +1485,14 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	    (ret = young_load(st, txn, f.size)) != 0)
 		goto out;
 	before = f.size;
+	if ((ret = map_err(mdb_cursor_open(txn, st->dedup, &dcur))) != 0)
+		goto out;
+	/* The young tier is larger than the caches: wait for it once. */
+	pthread_mutex_lock(&st->ylock);
+	for (i = 0; i < n; i++)
+		if (items[i].hash != NULL)
+			young_prefetch(st->young, dkey_of(items[i].hash));
+	pthread_mutex_unlock(&st->ylock);
 	for (i = 0; i < n; i++) {
 		const struct store_item *it = &items[i];
 
@@ -1509,7 +1516,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 			memcpy(hash, it->hash, sizeof(hash));
 		else
 			amana_sha256(hash, rec, rec_len);
-		ret = dedup_find(st, txn, hash, it->kind, f.size,
+		ret = dedup_find(st, txn, dcur, hash, it->kind, f.size,
 		    &results[i].index);
 		if (ret == 0) {
 			results[i].duplicate = 1;
@@ -1535,6 +1542,8 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		    &f, st->bent[i], st->bleaf[i])) != 0)
 			goto out;
 	}
+	mdb_cursor_close(dcur);
+	dcur = NULL;
 	if (f.size != before) {
 		if ((ret = dedup_merge(st, txn, f.size)) != 0 ||
 		    (ret = sign_tree(st, txn, &f, sign, sign_ctx)) != 0)
@@ -2052,7 +2061,8 @@ store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 			return ret;
 		if ((ret = tree_size(st, txn, &size)) == 0 &&
 		    (ret = dmerge_get(st, txn, &lo, &done)) == 0)
-			ret = dedup_find(st, txn, hash, -1, size, index);
+			ret = dedup_find(st, txn, NULL, hash, -1, size,
+			    index);
 		if (ret == AMANA_ENOENT) {
 			pthread_mutex_lock(&st->ylock);
 			stale = young_base(st->young) > lo;

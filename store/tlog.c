@@ -24,6 +24,14 @@ tlog_frontier_push(struct tlog_frontier *f,
     const uint8_t leaf[static TLOG_HASH_LEN], tlog_emit_fn emit,
     void *emit_ctx)
 {
+	return tlog_frontier_push_memo(f, leaf, emit, emit_ctx, NULL);
+}
+
+int
+tlog_frontier_push_memo(struct tlog_frontier *f,
+    const uint8_t leaf[static TLOG_HASH_LEN], tlog_emit_fn emit,
+    void *emit_ctx, struct tlog_cache_slot *cache)
+{
 	uint8_t cur[TLOG_HASH_LEN];
 	uint64_t i;
 	unsigned level = 0;
@@ -41,6 +49,7 @@ tlog_frontier_push(struct tlog_frontier *f,
 		hnode(cur, f->h[n - 1], cur);
 		n--;
 		level++;
+		tlog_cache_seed(cache, level, i >> 1, cur);
 		if (emit != NULL && level % TLOG_STRIDE == 0 &&
 		    (ret = emit(emit_ctx, level, i >> 1, cur)) != 0)
 			return ret;

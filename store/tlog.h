@@ -91,6 +91,15 @@ void	tlog_frontier_init(struct tlog_frontier *f);
 int	tlog_frontier_push(struct tlog_frontier *f,
 	    const uint8_t leaf[static TLOG_HASH_LEN], tlog_emit_fn emit,
 	    void *emit_ctx) AMANA_WUR;
+/*
+ * The same, and every complete subtree the append finishes (any level
+ * above the leaves) goes into cache (a memo as in struct tlog_src, or
+ * NULL), so that proofs never hash it again. The caller must clear the
+ * memo if these leaves are not committed after all.
+ */
+int	tlog_frontier_push_memo(struct tlog_frontier *f,
+	    const uint8_t leaf[static TLOG_HASH_LEN], tlog_emit_fn emit,
+	    void *emit_ctx, struct tlog_cache_slot *cache) AMANA_WUR;
 /* Root hash of the frontier's tree (SHA-256 of "" when empty). */
 void	tlog_frontier_root(const struct tlog_frontier *f,
 	    uint8_t out[static TLOG_HASH_LEN]);

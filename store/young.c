@@ -161,3 +161,32 @@ young_next(const struct young *y, uint32_t key, size_t *pos,
 	*pos = y->cap;
 	return 0;
 }
+
+int
+young_collect(const struct young *y, uint64_t lo, uint64_t hi,
+    struct young_pair *out, size_t max, size_t *n)
+{
+	size_t i, m = 0;
+	uint64_t index;
+
+	for (i = 0; i < y->cap; i++) {
+		if (y->slot[i].rel == 0)
+			continue;
+		index = y->base + y->slot[i].rel - 1;
+		if (index < lo || index >= hi)
+			continue;
+		if (m == max)
+			return AMANA_ERANGE;
+		out[m].key = y->slot[i].key;
+		out[m].index = index;
+		m++;
+	}
+	*n = m;
+	return 0;
+}
+
+void
+young_prefetch(const struct young *y, uint32_t key)
+{
+	__builtin_prefetch(&y->slot[home(y, key)]);
+}

@@ -15,6 +15,12 @@
 
 struct young;
 
+/* One entry, as young_collect copies it out. */
+struct young_pair {
+	uint32_t	key;
+	uint64_t	index;
+};
+
 /* An index for at most max entries (1 .. 2^30). AMANA_EINVAL, or
  * AMANA_ENOMEM. Empty, base 0. */
 int	young_new(size_t max, struct young **out) AMANA_WUR;
@@ -45,5 +51,17 @@ void	young_truncate(struct young *y, uint64_t end);
  */
 int	young_next(const struct young *y, uint32_t key, size_t *pos,
 	    uint64_t *index);
+/*
+ * Copies the entries whose index is in [lo, hi) to out, in no particular
+ * order, and sets *n to their number; AMANA_ERANGE (*n undefined) if there
+ * are more than max.
+ */
+int	young_collect(const struct young *y, uint64_t lo, uint64_t hi,
+	    struct young_pair *out, size_t max, size_t *n) AMANA_WUR;
+/*
+ * A hint only: starts loading key's first slot into the CPU cache, so
+ * that a batch's lookups wait for memory once, not once per key.
+ */
+void	young_prefetch(const struct young *y, uint32_t key);
 
 #endif

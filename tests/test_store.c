@@ -267,12 +267,28 @@ test_append(struct signer *sg)
 	/* A failing signer aborts the batch and changes nothing. */
 	CHECK_EQ(store_size(st, &size), 0);
 	sg->fail = AMANA_EIO;
-	it[0].data = rec[3] + 1, it[0].len = 10, it[0].kind = LOGENTRY_ALERT;
-	CHECK_EQ(store_append(st, it, 1, 1, sign_cb, sg, res), AMANA_EIO);
-	store_results_free(res, 1);
+	memset(it, 0, sizeof(it));
+	for (i = 0; i < 6; i++) {
+		it[i].kind = LOGENTRY_ALERT;
+		it[i].data = rec[3] + i;
+		it[i].len = 10;
+	}
+	CHECK_EQ(store_append(st, it, 6, 1, sign_cb, sg, res), AMANA_EIO);
+	store_results_free(res, 6);
 	sg->fail = 0;
 	CHECK_EQ(store_size(st, &idx), 0);
 	CHECK_EQ(idx, size);
+	/* Other records at the same indices: the failed batch's tree nodes
+	 * must not leak into their receipts. */
+	for (i = 0; i < 6; i++)
+		it[i].data = rec[4] + i;
+	CHECK_EQ(store_append(st, it, 6, 2, sign_cb, sg, res), 0);
+	for (i = 0; i < 6; i++) {
+		CHECK_EQ(res[i].index, size + i);
+		check_receipt(&res[i], sg, rec[4] + i, 10, LOGENTRY_ALERT);
+	}
+	store_results_free(res, 6);
+	size += 6;
 	/* Reopen: everything is still there. */
 	store_close(st);
 	CHECK((st = open_store(dir, 0)) != NULL);

@@ -31,8 +31,10 @@ int
 main(void)
 {
 	struct young *y = NULL;
+	struct young_pair pairs[64];
 	uint64_t got[64];
-	size_t pos = 0;
+	uint8_t seen[50];
+	size_t pos = 0, n = 0;
 	uint64_t i, idx;
 
 	test_begin("young");
@@ -79,6 +81,24 @@ main(void)
 	CHECK_EQ(young_add(y, 9, 2000), 0);
 	CHECK_EQ(all(y, 9, got, 64), 1);
 	CHECK(got[0] == 2000);
+	/* Collecting [1050, 1100): 25 even indices under 0xabcd0000, 15 odd
+	 * ones (1051 .. 1079) under their own keys; each once, with its key. */
+	CHECK_EQ(young_collect(y, 1050, 1100, pairs, 64, &n), 0);
+	CHECK_EQ(n, 40);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n && i < 64; i++) {
+		idx = pairs[i].index;
+		CHECK(idx >= 1050 && idx < 1100 && !seen[idx - 1050]);
+		if (idx < 1050 || idx >= 1100)
+			continue;
+		seen[idx - 1050] = 1;
+		CHECK(pairs[i].key == (idx % 2 == 0 ? 0xabcd0000u :
+		    (uint32_t)((idx - 1001) / 2) * 0x01000193u));
+	}
+	CHECK_EQ(young_collect(y, 1050, 1100, pairs, 39, &n), AMANA_ERANGE);
+	CHECK_EQ(young_collect(y, 3000, 4000, pairs, 64, &n), 0);
+	CHECK_EQ(n, 0);
+	young_prefetch(y, 9);	/* a hint: nothing to see, nothing to break */
 	young_free(y);
 	young_free(NULL);
 	return test_done();
