@@ -13,15 +13,21 @@
 static const char header[] = "c2sp.org/tlog-proof@v1";
 #define HASH_B64_LEN	44
 
-/* Appends pfx, s and a newline. */
+/* Appends pfx (pfx_len bytes), base64 of p (len bytes, padded) and a
+ * newline, encoding in place. */
 static int
-put_line(struct amana_buf *out, const char *pfx, const char *s)
+put_b64_line(struct amana_buf *out, const char *pfx, size_t pfx_len,
+    const uint8_t *p, size_t len)
 {
+	size_t b64_len = amana_b64_len(len, 1);
 	int ret;
 
-	if ((ret = amana_buf_str(out, pfx)) != 0 ||
-	    (ret = amana_buf_str(out, s)) != 0)
+	if ((ret = amana_buf_append(out, pfx, pfx_len)) != 0 ||
+	    (ret = amana_buf_reserve(out, b64_len + 1)) != 0 ||
+	    (ret = amana_b64_encode((char *)out->p + out->len,
+	    out->cap - out->len, p, len, 1)) != 0)
 		return ret;
+	out->len += b64_len;
 	return amana_buf_u8(out, '\n');
 }
 
@@ -30,7 +36,6 @@ receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
     const uint8_t (*proof)[MERKLE_HASH_LEN], size_t n,
     const uint8_t *signed_ckpt, size_t ckpt_len, struct amana_buf *out)
 {
-	char b64[(RECEIPT_EXTRA_MAX + 2) / 3 * 4 + 1];
 	char num[AMANA_DEC_U64_MAX_LEN + 1];
 	size_t old_len = out->len, i, num_len = 0;
 	int ret;
@@ -49,22 +54,20 @@ receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
 	if ((ret = amana_buf_reserve(out, sizeof(header) +
 	    (extra != NULL ? 7 + amana_b64_len(extra_len, 1) : 0) +
 	    7 + num_len + n * (HASH_B64_LEN + 1) + 1 + ckpt_len)) != 0 ||
-	    (ret = put_line(out, header, "")) != 0)
+	    (ret = amana_buf_append(out, header, sizeof(header) - 1)) != 0 ||
+	    (ret = amana_buf_u8(out, '\n')) != 0)
 		goto out;
-	if (extra != NULL) {
-		if ((ret = amana_b64_encode(b64, sizeof(b64), extra,
-		    extra_len, 1)) != 0 ||
-		    (ret = put_line(out, "extra ", b64)) != 0)
-			goto out;
-	}
-	if ((ret = put_line(out, "index ", num)) != 0)
+	if (extra != NULL &&
+	    (ret = put_b64_line(out, "extra ", 6, extra, extra_len)) != 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		if ((ret = amana_b64_encode(b64, sizeof(b64), proof[i],
-		    MERKLE_HASH_LEN, 1)) != 0 ||
-		    (ret = put_line(out, "", b64)) != 0)
+	if ((ret = amana_buf_append(out, "index ", 6)) != 0 ||
+	    (ret = amana_buf_append(out, num, num_len)) != 0 ||
+	    (ret = amana_buf_u8(out, '\n')) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((ret = put_b64_line(out, "", 0, proof[i],
+		    MERKLE_HASH_LEN)) != 0)
 			goto out;
-	}
 	if ((ret = amana_buf_u8(out, '\n')) != 0 ||
 	    (ret = amana_buf_append(out, signed_ckpt, ckpt_len)) != 0)
 		goto out;
