@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -30,6 +31,8 @@
 #define API_URI_MAX		2048
 #define API_FETCH_BYTES_MAX	((size_t)64 << 20)
 #define API_LIST_DEFAULT	100
+/* Largest answer sent as one TLS record: the TLS plaintext limit. */
+#define API_ONE_RECORD_MAX	16384
 
 static uint64_t
 now_ms(void)
@@ -44,6 +47,34 @@ static void
 add_header(struct evhttp_request *req, const char *k, const char *v)
 {
 	(void)evhttp_add_header(evhttp_request_get_output_headers(req), k, v);
+}
+
+/*
+ * evhttp_send_reply, then, for a small answer, its headers and body made
+ * one piece of the output buffer: bufferevent_openssl calls SSL_write once
+ * per piece, and each call is a TLS record and a write(2), so a receipt
+ * would otherwise leave as two records (headers, body) and two system
+ * calls, and the client would decrypt two records. The buffer is only
+ * rearranged (evbuffer_pullup), never changed; nothing has been sent yet
+ * (the bufferevent writes when its socket is next found writable).
+ */
+static void
+send_reply(struct evhttp_request *req, int status, struct evbuffer *b)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = NULL;
+	struct evbuffer *out = NULL;
+	size_t len;
+
+	if (evcon != NULL && (bev = evhttp_connection_get_bufferevent(evcon)) !=
+	    NULL)
+		out = bufferevent_get_output(bev);
+	evhttp_send_reply(req, status, NULL, b);
+	if (out == NULL)
+		return;
+	len = evbuffer_get_length(out);
+	if (len > 0 && len <= API_ONE_RECORD_MAX)
+		(void)evbuffer_pullup(out, (ev_ssize_t)len);
 }
 
 void
@@ -63,7 +94,7 @@ relay_reply_error(struct relay *r, struct evhttp_request *req, int status,
 		(void)evbuffer_add(b, msg, strlen(msg));
 		(void)evbuffer_add(b, "\n", 1);
 	}
-	evhttp_send_reply(req, status, NULL, b);
+	send_reply(req, status, b);
 	if (b != NULL)
 		evbuffer_free(b);
 }
@@ -78,7 +109,7 @@ reply_buf(struct evhttp_request *req, int status, const char *type,
 	add_header(req, "Cache-Control", cache);
 	if (b != NULL && len > 0)
 		(void)evbuffer_add(b, p, len);
-	evhttp_send_reply(req, status, NULL, b);
+	send_reply(req, status, b);
 	if (b != NULL)
 		evbuffer_free(b);
 }
