@@ -187,6 +187,15 @@ hup_cb(evutil_socket_t sig, short what, void *arg)
  */
 #define RELAY_LOOP_BURST	4
 
+/*
+ * The epoll backend keeps a change list: event_add/event_del only note
+ * the change, and the net change per descriptor is applied once, before
+ * epoll_wait. Answering a request enables writing and then reading again
+ * on its connection (two epoll_ctl calls without the list, one with it).
+ * libevent's caveat for the list (descriptors cloned by dup() confuse it)
+ * does not apply: the relay never duplicates a descriptor.
+ */
+
 static int
 new_base(struct event_base **out)
 {
@@ -196,7 +205,9 @@ new_base(struct event_base **out)
 	if ((cfg = event_config_new()) == NULL)
 		return AMANA_ENOMEM;
 	if (event_config_set_max_dispatch_interval(cfg, NULL, RELAY_LOOP_BURST,
-	    1) == 0)
+	    1) == 0 &&
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ==
+	    0)
 		base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	if (base == NULL)
