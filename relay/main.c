@@ -180,12 +180,19 @@ hup_cb(evutil_socket_t sig, short what, void *arg)
  * The loop has two priorities: 0 for the commit wake-up (answering
  * receipts that are already durable) and the verification wake-up
  * (handing verified envelopes to the commit queue), 1 (the default) for
- * everything else. After at most RELAY_LOOP_BURST low-priority callbacks
- * (TLS, parsing, the duplicate and roster checks; the Ed25519
- * verification runs in verify.c's workers) the loop looks for a wake-up
- * again, so finished receipts do not wait behind a burst of new requests.
+ * everything else (TLS, parsing, the duplicate and roster checks; the
+ * Ed25519 verification runs in verify.c's workers). Finished receipts do
+ * not wait behind a burst of new requests: a wake-up made active (by the
+ * writer or a worker) while low-priority callbacks run makes libevent
+ * stop after the current one and run the wake-up first
+ * (event_process_active_single_queue checks event_continue, which
+ * event_active sets for an event of a higher priority than the running
+ * one). RELAY_LOOP_BURST only bounds how many low-priority callbacks run
+ * between two polls of the sockets: each poll (epoll_wait, level
+ * triggered) reports again every connection still readable or writable,
+ * so polling every few callbacks costs more than it brings.
  */
-#define RELAY_LOOP_BURST	4
+#define RELAY_LOOP_BURST	64
 
 /*
  * The epoll backend keeps a change list: event_add/event_del only note
