@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -47,6 +48,12 @@ static const char META_DCYCLE[] = "dcycle";	/* u32: entries per cycle */
 static const char META_DMERGE[] = "dmerge";	/* u64 lo, u64 merged */
 
 /* A dedup key and its index, in the order of the dedup B-tree. */
+/* store_lookup's read transaction and cursor on dedup. */
+struct lookup_rd {
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+};
+
 struct store {
 	MDB_env			*env;
 	MDB_dbi			 log, hashes, dedup;
@@ -84,6 +91,9 @@ struct store {
 	/* The tree size the young tier was last in step with (ylock; the
 	 * writer sets it): another process may have appended since. */
 	uint64_t		 wsize;
+	/* A reset read transaction and its dedup cursor, kept between two
+	 * store_lookup calls (see lk_take), or NULL. */
+	_Atomic(struct lookup_rd *) lkrd;
 	/* The LMDB map and data file (map_find), fixed while the store is
 	 * open; map NULL when not found: readers then use the map. */
 	uint8_t			*map;
@@ -99,6 +109,7 @@ static int	dmerge_get(struct store *st, MDB_txn *txn, uint64_t *lo,
 static int	dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo,
 		    uint64_t done);
 static int	young_load(struct store *st, MDB_txn *txn, uint64_t size);
+static void	lk_free(struct lookup_rd *l);
 
 /*
  * A reader's log cursor and the leaf pages it mapped (rd_note): keys point
@@ -688,6 +699,7 @@ store_open(const struct store_opts *opts, struct store **out)
 		return AMANA_EINVAL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return AMANA_ENOMEM;
+	atomic_init(&st->lkrd, NULL);
 	if (pthread_mutex_init(&st->ylock, NULL) != 0) {
 		free(st);
 		return AMANA_ENOMEM;
@@ -787,6 +799,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	lk_free(atomic_exchange(&st->lkrd, NULL));
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	free(st->wcache);
@@ -2045,11 +2058,67 @@ store_root(struct store *st, uint64_t size, uint8_t out[static STORE_HASH_LEN])
  * the cycle in its B-tree); a cycle is merged once per dcycle appends, so
  * a second retry is as good as never needed, and three are allowed.
  */
+static void
+lk_free(struct lookup_rd *l)
+{
+	if (l == NULL)
+		return;
+	if (l->cur != NULL)
+		mdb_cursor_close(l->cur);
+	if (l->txn != NULL)
+		mdb_txn_abort(l->txn);
+	free(l);
+}
+
+/*
+ * A read transaction and a dedup cursor for store_lookup, which the relay
+ * calls for every request: the one kept by lk_put when there is one
+ * (renewing a reset transaction reuses its reader slot and allocates
+ * nothing), else new ones.
+ */
+static int
+lk_take(struct store *st, struct lookup_rd **out)
+{
+	struct lookup_rd *l = atomic_exchange(&st->lkrd, NULL);
+	int ret;
+
+	if (l != NULL) {
+		if (mdb_txn_renew(l->txn) == 0 &&
+		    mdb_cursor_renew(l->txn, l->cur) == 0) {
+			*out = l;
+			return 0;
+		}
+		lk_free(l);
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return AMANA_ENOMEM;
+	if ((ret = rd_begin(st, &l->txn)) != 0 ||
+	    (ret = map_err(mdb_cursor_open(l->txn, st->dedup, &l->cur))) !=
+	    0) {
+		lk_free(l);
+		return ret;
+	}
+	*out = l;
+	return 0;
+}
+
+/* Ends l's snapshot and keeps it for the next lk_take (one is kept). */
+static void
+lk_put(struct store *st, struct lookup_rd *l)
+{
+	struct lookup_rd *none = NULL;
+
+	mdb_txn_reset(l->txn);
+	if (!atomic_compare_exchange_strong(&st->lkrd, &none, l))
+		lk_free(l);
+}
+
 int
 store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
     uint64_t *index)
 {
-	MDB_txn *txn = NULL;
+	struct lookup_rd *l = NULL;
+	MDB_txn *txn;
 	uint64_t size = 0, lo = 0, done, wsize, from;
 	int ret, tries, stale, ok;
 
@@ -2057,11 +2126,12 @@ store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 		return AMANA_EINVAL;
 	for (tries = 0; tries < 3; tries++) {
 		stale = 0;
-		if ((ret = rd_begin(st, &txn)) != 0)
+		if ((ret = lk_take(st, &l)) != 0)
 			return ret;
+		txn = l->txn;
 		if ((ret = tree_size(st, txn, &size)) == 0 &&
 		    (ret = dmerge_get(st, txn, &lo, &done)) == 0)
-			ret = dedup_find(st, txn, NULL, hash, -1, size,
+			ret = dedup_find(st, txn, l->cur, hash, -1, size,
 			    index);
 		if (ret == AMANA_ENOENT) {
 			pthread_mutex_lock(&st->ylock);
@@ -2077,7 +2147,7 @@ store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 				ret = recent_find(st, txn, hash, from, size,
 				    index);
 		}
-		mdb_txn_abort(txn);
+		lk_put(st, l);
 		if (ret != AMANA_ENOENT || !stale)
 			break;
 	}
