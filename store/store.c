@@ -47,7 +47,6 @@ static const char META_CKPT[] = "checkpoint";	/* signed note */
 static const char META_DCYCLE[] = "dcycle";	/* u32: entries per cycle */
 static const char META_DMERGE[] = "dmerge";	/* u64 lo, u64 merged */
 
-/* A dedup key and its index, in the order of the dedup B-tree. */
 /* store_lookup's read transaction and cursor on dedup. */
 struct lookup_rd {
 	MDB_txn		*txn;
