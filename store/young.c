@@ -105,6 +105,22 @@ young_add(struct young *y, uint32_t key, uint64_t index)
 	return 0;
 }
 
+/* The next slot from *i on that holds an index in [lo, end): 1 with
+ * *i at it and *index set, or 0 at the end of the table. */
+static int
+next_in(const struct young *y, size_t *i, uint64_t lo, uint64_t end,
+    uint64_t *index)
+{
+	for (; *i < y->cap; (*i)++) {
+		if (y->slot[*i].rel == 0)
+			continue;
+		*index = y->base + y->slot[*i].rel - 1;
+		if (*index >= lo && *index < end)
+			return 1;
+	}
+	return 0;
+}
+
 /* Keeps the entries in [lo, end) only, rebased at base <= lo. */
 static void
 keep(struct young *y, uint64_t base, uint64_t lo, uint64_t end)
@@ -112,12 +128,7 @@ keep(struct young *y, uint64_t base, uint64_t lo, uint64_t end)
 	size_t i, n = 0;
 	uint64_t index;
 
-	for (i = 0; i < y->cap; i++) {
-		if (y->slot[i].rel == 0)
-			continue;
-		index = y->base + y->slot[i].rel - 1;
-		if (index < lo || index >= end)
-			continue;
+	for (i = 0; next_in(y, &i, lo, end, &index); i++) {
 		y->scratch[n].key = y->slot[i].key;
 		y->scratch[n].rel = (uint32_t)(index - base + 1);
 		n++;
@@ -169,12 +180,7 @@ young_collect(const struct young *y, uint64_t lo, uint64_t hi,
 	size_t i, m = 0;
 	uint64_t index;
 
-	for (i = 0; i < y->cap; i++) {
-		if (y->slot[i].rel == 0)
-			continue;
-		index = y->base + y->slot[i].rel - 1;
-		if (index < lo || index >= hi)
-			continue;
+	for (i = 0; next_in(y, &i, lo, hi, &index); i++) {
 		if (m == max)
 			return AMANA_ERANGE;
 		out[m].key = y->slot[i].key;
