@@ -29,9 +29,15 @@
 /* Entries per dedup merge cycle (docs/STORAGE.md, "Dedup in two tiers"). */
 #define DEDUP_CYCLE_DEFAULT	32768
 #define DEDUP_CYCLE_MAX		(1u << 20)	/* about 50 MiB of memory */
+/* A merge moves a cycle's keys into the B-tree in this many steps. */
+#define DEDUP_STEPS		64
 /* Young candidates a lookup checks outside the lock (more: inside). */
 #define DEDUP_CAND_MAX		16
 #define REPLY_KEY_LEN	12	/* alert u64 BE || seq u32 BE */
+/* A recent row: the dedup keys of up to RECENT_RUN entries in a row. */
+#define RECENT_RUN	256
+/* Recent rows a batch deletes at most (more than it adds: 16 at most). */
+#define RECENT_TRIM	64
 /* Normal stores: a log value is the entry, a state byte, the record. */
 #define LOG_HDR_LEN	(LOGENTRY_LEN + 1)
 #define LOG_PURGED	0	/* record bytes deleted: header only */
@@ -66,6 +72,9 @@ struct store {
 	 * every item store_append writes, for its receipts. */
 	uint8_t			(*bleaf)[TLOG_HASH_LEN];
 	uint8_t			(*bent)[LOGENTRY_LEN];
+	/* Writer only, STORE_BATCH_MAX: the dedup keys of the entries the
+	 * open batch adds, in index order, for its recent rows. */
+	uint32_t		*bkey;
 	/* The dedup keys of the entries from the merge cycle's start on
 	 * (committed, and the writer's open batch), under ylock; young_ok 0:
 	 * not in step with the database (a failed batch), rebuilt by the
@@ -552,7 +561,7 @@ check_ckpt(struct store *st, const MDB_val *v, const struct tlog_frontier *f)
 	return 0;
 }
 
-/* An existing store's schema version, this one or 2 (upgraded at open):
+/* An existing store's schema version: this one, 2 or 3 (upgraded at open):
  * 0, AMANA_EUNSUPPORTED, AMANA_ECORRUPT. */
 static int
 check_schema(struct store *st, MDB_txn *txn, unsigned *version)
@@ -567,8 +576,8 @@ check_schema(struct store *st, MDB_txn *txn, unsigned *version)
 	if (v.mv_size != 4)
 		return AMANA_ECORRUPT;
 	p = v.mv_data;
-	if (memcmp(p, schema, 3) != 0 || (p[3] != 2 &&
-	    p[3] != STORE_SCHEMA_VERSION))
+	if (memcmp(p, schema, 3) != 0 || p[3] < 2 ||
+	    p[3] > STORE_SCHEMA_VERSION)
 		return AMANA_EUNSUPPORTED;
 	*version = p[3];
 	return 0;
@@ -578,7 +587,8 @@ check_schema(struct store *st, MDB_txn *txn, unsigned *version)
  * The dedup cycle and merge state of txn (checked against the tree's
  * size), or for a new store (or one of schema 2, whose B-tree holds every
  * key: the first cycle starts at its size) the cycle asked for, written
- * with an empty merge state.
+ * with an empty merge state. Schema 3 wrote a recent row per entry, which
+ * schema 4 reads as rows of one key: only its version number changes.
  */
 static int
 init_dedup(struct store *st, MDB_txn *txn, unsigned version, uint32_t ask,
@@ -589,7 +599,7 @@ init_dedup(struct store *st, MDB_txn *txn, unsigned version, uint32_t ask,
 	MDB_val v;
 	int ret;
 
-	if (version == STORE_SCHEMA_VERSION) {
+	if (version >= 3) {
 		if ((ret = meta_get(st, txn, META_DCYCLE, &v)) != 0)
 			return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
 		if (v.mv_size != 4)
@@ -600,7 +610,13 @@ init_dedup(struct store *st, MDB_txn *txn, unsigned version, uint32_t ask,
 		if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
 			return ret;
 		/* Raw-log stores never merge (young_load checks the rest). */
-		return lo <= size ? 0 : AMANA_ECORRUPT;
+		if (lo > size)
+			return AMANA_ECORRUPT;
+		if (version == STORE_SCHEMA_VERSION)
+			return 0;
+		b[0] = b[1] = b[2] = 0;
+		b[3] = STORE_SCHEMA_VERSION;
+		return meta_put(st, txn, META_SCHEMA, b, 4);
 	}
 	st->dcycle = ask != 0 ? ask : DEDUP_CYCLE_DEFAULT;
 	if (st->dcycle > DEDUP_CYCLE_MAX)
@@ -709,7 +725,8 @@ store_open(const struct store_opts *opts, struct store **out)
 	if ((st->wcache = calloc(TLOG_CACHE_SLOTS, sizeof(*st->wcache))) ==
 	    NULL || (st->bleaf = calloc(STORE_BATCH_MAX,
 	    sizeof(*st->bleaf))) == NULL || (st->bent = calloc(STORE_BATCH_MAX,
-	    sizeof(*st->bent))) == NULL)
+	    sizeof(*st->bent))) == NULL || (st->bkey = calloc(STORE_BATCH_MAX,
+	    sizeof(*st->bkey))) == NULL)
 		goto out;
 	if ((ret = amana_file_mkdirs(opts->dir, 0700)) != 0)
 		goto out;
@@ -804,6 +821,7 @@ store_close(struct store *st)
 	free(st->wcache);
 	free(st->bleaf);
 	free(st->bent);
+	free(st->bkey);
 	free(st->msort);
 	young_free(st->young);
 	pthread_mutex_destroy(&st->ylock);
@@ -914,36 +932,73 @@ found:
 	return ret;
 }
 
+/* The first index and the key count of a recent row (key: first index u64
+ * BE; value: 1 .. RECENT_RUN dedup keys, u32 BE each). */
+static int
+recent_row(const MDB_val *k, const MDB_val *v, uint64_t *first, size_t *n)
+{
+	if (k->mv_size != 8 || v->mv_size == 0 ||
+	    v->mv_size > RECENT_RUN * DEDUP_PREFIX ||
+	    v->mv_size % DEDUP_PREFIX != 0)
+		return AMANA_ECORRUPT;
+	*first = get_be64(k->mv_data);
+	*n = v->mv_size / DEDUP_PREFIX;
+	return *first <= TLOG_SIZE_MAX ? 0 : AMANA_ECORRUPT;
+}
+
+/* Puts cur on the last recent row starting at or below index, or on the
+ * first row when there is none; an LMDB code (MDB_NOTFOUND: no rows). */
+static int
+recent_seek(MDB_cursor *cur, uint64_t index, MDB_val *k, MDB_val *v)
+{
+	uint8_t kb[8];
+	int rc;
+
+	be64(kb, index);
+	*k = val(kb, sizeof(kb));
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (rc == 0 && (k->mv_size != 8 || get_be64(k->mv_data) == index))
+		return 0;
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, k, v, rc == 0 ? MDB_PREV : MDB_LAST);
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, k, v, MDB_FIRST);
+	return rc;
+}
+
 /*
- * Finds the record with SHA-256 hash among the recent rows of indices
- * [from, size) of txn (each checked against its entry).
+ * Finds the record with SHA-256 hash among the entries [from, size) of
+ * txn, through their recent rows (each candidate checked against its
+ * entry).
  */
 static int
 recent_find(struct store *st, MDB_txn *txn, const uint8_t hash[32],
     uint64_t from, uint64_t size, uint64_t *index)
 {
 	MDB_cursor *cur = NULL;
-	uint8_t kb[8];
-	MDB_val k = val(kb, sizeof(kb)), v;
-	uint64_t idx;
-	int rc, ret = AMANA_ENOENT;
+	MDB_val k, v;
+	uint64_t first;
+	size_t n, j;
+	int rc, ret;
 
 	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
 		return ret;
 	ret = AMANA_ENOENT;
-	be64(kb, from);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (rc = recent_seek(cur, from, &k, &v);
 	    rc == 0 && ret == AMANA_ENOENT;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 8 || v.mv_size != DEDUP_PREFIX) {
-			ret = AMANA_ECORRUPT;
+		if ((ret = recent_row(&k, &v, &first, &n)) != 0)
 			break;
-		}
-		if ((idx = get_be64(k.mv_data)) >= size)
+		ret = AMANA_ENOENT;
+		if (first >= size)
 			break;
-		if (memcmp(v.mv_data, hash, DEDUP_PREFIX) == 0 &&
-		    (ret = dedup_check(st, txn, idx, hash, -1)) == 0)
-			*index = idx;
+		for (j = 0; j < n && ret == AMANA_ENOENT; j++)
+			if (first + j >= from && first + j < size &&
+			    memcmp((const uint8_t *)v.mv_data + j *
+			    DEDUP_PREFIX, hash, DEDUP_PREFIX) == 0 &&
+			    (ret = dedup_check(st, txn, first + j, hash,
+			    -1)) == 0)
+				*index = first + j;
 	}
 	if (ret == AMANA_ENOENT && rc != 0 && rc != MDB_NOTFOUND)
 		ret = map_err(rc);
@@ -968,11 +1023,19 @@ dmerge_get(struct store *st, MDB_txn *txn, uint64_t *lo, uint64_t *done)
 	return *done < st->dcycle ? 0 : AMANA_ECORRUPT;
 }
 
+/* Keys a merge step moves at least (but the cycle's last step). */
+static uint64_t
+dmerge_step(const struct store *st)
+{
+	return st->dcycle >= DEDUP_STEPS ? st->dcycle / DEDUP_STEPS : 1;
+}
+
 /*
  * The merge state of txn against its tree of size entries, exactly as
  * every normal batch leaves it: the merge cycle started at most two cycles
- * ago, the part of it merged is what the next cycle's entries called for,
- * and the B-tree holds one key per index below lo plus those merged.
+ * ago, the part of it merged is what the next cycle's entries called for
+ * but less than a step, and the B-tree holds one key per index below lo
+ * plus those merged.
  */
 static int
 dmerge_check(struct store *st, MDB_txn *txn, uint64_t size, uint64_t lo,
@@ -985,7 +1048,7 @@ dmerge_check(struct store *st, MDB_txn *txn, uint64_t size, uint64_t lo,
 	if (lo > size || size - lo >= 2 * (uint64_t)st->dcycle)
 		return AMANA_ECORRUPT;
 	want = size - lo >= st->dcycle ? size - lo - st->dcycle : 0;
-	if (done != want)
+	if (done > want || want - done >= dmerge_step(st))
 		return AMANA_ECORRUPT;
 	if ((ret = map_err(mdb_stat(txn, st->dedup, &ms))) != 0)
 		return ret;
@@ -1019,16 +1082,18 @@ young_undo(struct store *st, uint64_t before)
 
 /*
  * Rebuilds the young tier from the recent rows of txn, whose tree has size
- * entries: exactly one row per index from the merge cycle's start on, and
- * a merge state as batches leave it (dmerge_check).
+ * entries: rows that follow each other without a gap from one holding the
+ * merge cycle's start lo (or from lo itself) to size, and a merge state as
+ * batches leave it (dmerge_check). Rows wholly below lo wait to be trimmed.
  */
 static int
 young_load(struct store *st, MDB_txn *txn, uint64_t size)
 {
 	MDB_cursor *cur = NULL;
-	uint8_t kb[8];
-	MDB_val k = val(kb, sizeof(kb)), v;
-	uint64_t lo, done, next;
+	MDB_val k, v;
+	const uint8_t *kp;
+	uint64_t lo, done, next = UINT64_MAX, first;
+	size_t n, j;
 	int rc, ret;
 
 	st->msort_n = 0;
@@ -1038,23 +1103,29 @@ young_load(struct store *st, MDB_txn *txn, uint64_t size)
 		return ret;
 	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
 		return ret;
-	be64(kb, lo);
-	next = lo;
 	pthread_mutex_lock(&st->ylock);
 	young_reset(st->young, lo);
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), next++) {
-		if (k.mv_size != 8 || v.mv_size != DEDUP_PREFIX ||
-		    get_be64(k.mv_data) != next || next >= size ||
-		    young_add(st->young, dkey_of(v.mv_data), next) != 0) {
-			ret = AMANA_ECORRUPT;
+	for (rc = recent_seek(cur, lo, &k, &v); rc == 0 && ret == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((ret = recent_row(&k, &v, &first, &n)) != 0)
+			break;
+		if (first != (next == UINT64_MAX ? (first <= lo ? first :
+		    lo) : next) || first + n > size) {
+			ret = AMANA_ECORRUPT;	/* a gap, or past the tree */
 			break;
 		}
+		kp = v.mv_data;
+		for (j = 0; j < n && ret == 0; j++)
+			if (first + j >= lo && young_add(st->young,
+			    dkey_of(kp + j * DEDUP_PREFIX), first + j) != 0)
+				ret = AMANA_ECORRUPT;
+		next = first + n;
 	}
 	if (ret == 0 && rc != MDB_NOTFOUND)
 		ret = map_err(rc);
-	if (ret == 0 && next != size)
-		ret = AMANA_ECORRUPT;	/* a row missing at the end */
+	/* Rows end at size (none needed from lo on when lo == size). */
+	if (ret == 0 && (next == UINT64_MAX || next < lo ? lo : next) != size)
+		ret = AMANA_ECORRUPT;
 	st->young_ok = ret == 0;
 	if (ret == 0)
 		st->wsize = st->ytrust = size;
@@ -1115,9 +1186,10 @@ msort_load(struct store *st, MDB_txn *txn, uint64_t lo)
 /*
  * After a batch, in its txn (tree of size entries): moves the dedup keys
  * of the merge cycle into the B-tree in key order, as many as the cycle
- * after it holds entries (so a cycle is merged when the next one is full
- * and a batch of n inserts about n keys that sit close together); then
- * deletes as many recent rows of cycles already merged.
+ * after it holds entries (so a cycle is merged when the next one is full,
+ * and keys that sit close together go in together), once they make a step
+ * (dmerge_step: a step copies its B-tree path once, not once per batch);
+ * then deletes a few recent rows of cycles already merged.
  */
 static int
 dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
@@ -1125,7 +1197,8 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 	MDB_cursor *cur = NULL;
 	uint8_t kb[4], ib[8];
 	MDB_val k, v;
-	uint64_t lo, done, lo0, done0, target, i, moved = 0;
+	uint64_t lo, done, lo0, done0, target, i, first;
+	size_t n;
 	int rc, ret;
 
 	if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
@@ -1136,10 +1209,10 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 		target = size - lo - st->dcycle;
 		if (target > st->dcycle)
 			target = st->dcycle;
-		if (done == target)
-			break;
 		if (done > target)
 			return AMANA_ECORRUPT;
+		if (target < st->dcycle && target - done < dmerge_step(st))
+			break;
 		if ((ret = msort_load(st, txn, lo)) != 0)
 			return ret;
 		for (i = done; i < target; i++) {
@@ -1151,7 +1224,6 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 			    0))) != 0)
 				return ret;
 		}
-		moved += target - done;
 		done = target;
 		if (done < st->dcycle)
 			break;
@@ -1160,19 +1232,18 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 		st->msort_n = 0;
 		st->prune_to = lo;	/* after the commit: see struct store */
 	}
+	/* Recent rows wholly below lo: a few per batch, only once a cycle is
+	 * merged (a batch mostly leaves the first page alone). */
 	if ((ret = map_err(mdb_cursor_open(txn, st->recent, &cur))) != 0)
 		return ret;
-	for (i = 0; i < moved + 16; i++) {
+	for (i = 0; i < RECENT_TRIM; i++) {
 		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 		if (rc == MDB_NOTFOUND)
 			break;
-		if ((ret = map_err(rc)) != 0)
+		if ((ret = map_err(rc)) != 0 ||
+		    (ret = recent_row(&k, &v, &first, &n)) != 0)
 			break;
-		if (k.mv_size != 8) {
-			ret = AMANA_ECORRUPT;
-			break;
-		}
-		if (get_be64(k.mv_data) >= lo)
+		if (first + n > lo)
 			break;
 		if ((ret = map_err(mdb_cursor_del(cur, 0))) != 0)
 			break;
@@ -1181,6 +1252,32 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 	if (ret == 0 && (lo != lo0 || done != done0))
 		ret = dmerge_put(st, txn, lo, done);
 	return ret;
+}
+
+/* The recent rows of the batch that wrote the entries [from, size), in
+ * its txn: their dedup keys (st->bkey), RECENT_RUN to a row. */
+static int
+recent_put(struct store *st, MDB_txn *txn, uint64_t from, uint64_t size)
+{
+	uint8_t kb[8], *p;
+	MDB_val k, v;
+	uint64_t i, j, n;
+	int ret;
+
+	for (i = from; i < size; i += n) {
+		n = size - i < RECENT_RUN ? size - i : RECENT_RUN;
+		be64(kb, i);
+		k = val(kb, sizeof(kb));
+		v.mv_size = n * DEDUP_PREFIX;
+		v.mv_data = NULL;
+		if ((ret = map_err(mdb_put(txn, st->recent, &k, &v,
+		    MDB_APPEND | MDB_RESERVE))) != 0)
+			return ret;
+		p = v.mv_data;
+		for (j = 0; j < n; j++)
+			be32(p + j * DEDUP_PREFIX, st->bkey[i - from + j]);
+	}
+	return 0;
 }
 
 /* The next reply sequence number of alert, in txn. */
@@ -1310,12 +1407,8 @@ put_item(struct store *st, MDB_txn *txn, const struct store_item *it,
 	rv[LOGENTRY_LEN] = LOG_PRESENT;
 	if (rec_len > 0)
 		memcpy(rv + LOG_HDR_LEN, rec, rec_len);
-	/* Its dedup key: young tier, the B-tree later (dedup_merge). */
-	k = val(kb, sizeof(kb));
-	v = val(hash, DEDUP_PREFIX);
-	if ((ret = map_err(mdb_put(txn, st->recent, &k, &v,
-	    MDB_APPEND))) != 0)
-		return ret;
+	/* Its dedup key: young tier and recent row (store_append), the
+	 * B-tree later (dedup_merge). */
 	pthread_mutex_lock(&st->ylock);
 	ret = young_add(st->young, dkey_of(hash), index);
 	pthread_mutex_unlock(&st->ylock);
@@ -1550,6 +1643,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		}
 		results[i].index = f.size;
 		wrote = 1;
+		st->bkey[f.size - before] = dkey_of(hash);
 		if ((ret = put_item(st, txn, it, rec, rec_len, hash, now_ms,
 		    &f, st->bent[i], st->bleaf[i])) != 0)
 			goto out;
@@ -1557,7 +1651,8 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	mdb_cursor_close(dcur);
 	dcur = NULL;
 	if (f.size != before) {
-		if ((ret = dedup_merge(st, txn, f.size)) != 0 ||
+		if ((ret = recent_put(st, txn, before, f.size)) != 0 ||
+		    (ret = dedup_merge(st, txn, f.size)) != 0 ||
 		    (ret = sign_tree(st, txn, &f, sign, sign_ctx)) != 0)
 			goto out;
 		ret = map_err(mdb_txn_commit(txn));

@@ -27,7 +27,7 @@
 #include "amana_err.h"
 #include "logentry.h"
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 #define STORE_MAP_SIZE_DEFAULT	((size_t)1 << 30)	/* 1 GiB */
 #define STORE_RECORD_MAX	((size_t)128 << 20)	/* bytes per record */
 #define STORE_BATCH_MAX		4096		/* items per store_append */

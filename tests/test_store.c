@@ -531,7 +531,7 @@ test_corrupt(struct signer *sg)
 		static const uint8_t past[16] = { 0, 0, 0, 0, 0, 0, 0, 41 };
 		static const uint8_t over[16] = { [10] = 0x80 };
 		static const uint8_t zero[4] = { 0 };
-		static const uint8_t row[8] = { 0, 0, 0, 0, 0, 0, 0, 39 };
+		static const uint8_t row[8] = { 0 };	/* one batch: 0 */
 
 		const struct {
 			const char	*db, *key;
@@ -861,6 +861,27 @@ lmdb_del(const char *dir, const char *db, const void *key, size_t klen)
 #define DT_CYCLE	8
 #define DT_N		240
 
+static uint64_t
+dt_get64(const void *p)
+{
+	const uint8_t *b = p;
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static void
+dt_put64(uint8_t b[8], uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
 static void
 dt_rec(uint8_t rec[32], uint64_t j)
 {
@@ -906,15 +927,98 @@ dt_check_all(struct store *st, struct signer *sg, uint64_t n)
 
 /* Recent rows and B-tree keys stay within what the cycle allows. */
 static void
-dt_check_space(struct store *st, uint64_t n, uint64_t batch_max)
+dt_check_space(struct store *st, uint64_t n, uint64_t batch_max,
+    uint64_t cycle)
 {
 	struct store_stats ss;
 
 	CHECK_EQ(store_stats(st, &ss), 0);
 	CHECK(strcmp(ss.db[6].name, "recent") == 0);
-	CHECK(ss.db[6].items <= 3 * DT_CYCLE + batch_max + 16);
-	CHECK(ss.db[3].items + 2 * DT_CYCLE + batch_max >= n);
+	CHECK(ss.db[6].items <= 3 * cycle + batch_max + 16);
+	CHECK(ss.db[3].items + 2 * cycle + batch_max >= n);
 	CHECK(ss.db[3].items <= n);
+}
+
+/* A write transaction on dir's environment and its recent and meta
+ * databases, for the helpers below that rewrite a store as older code
+ * wrote it; *env and *txn NULL on errors (an LMDB code). */
+static int
+dt_begin(const char *dir, MDB_env **env, MDB_txn **txn, MDB_dbi *recent,
+    MDB_dbi *meta)
+{
+	int rc;
+
+	*txn = NULL;
+	if ((rc = mdb_env_create(env)) != 0)
+		return rc;
+	if ((rc = mdb_env_set_maxdbs(*env, 8)) != 0 ||
+	    (rc = mdb_env_open(*env, dir, 0, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(*env, NULL, 0, txn)) != 0 ||
+	    (rc = mdb_dbi_open(*txn, "recent", 0, recent)) != 0 ||
+	    (rc = mdb_dbi_open(*txn, "meta", 0, meta)) != 0) {
+		if (*txn != NULL)
+			mdb_txn_abort(*txn);
+		mdb_env_close(*env);
+		*env = NULL;
+		*txn = NULL;
+	}
+	return rc;
+}
+
+/* Sets the schema version, commits txn if rc is 0 (else aborts it) and
+ * closes env: rc, or the first error of these. */
+static int
+dt_end(MDB_env *env, MDB_txn *txn, MDB_dbi meta, uint8_t version, int rc)
+{
+	uint8_t vb[4] = { 0, 0, 0, version };
+	MDB_val k = { 6, (void *)(uintptr_t)"schema" }, v = { 4, vb };
+
+	if (env == NULL)
+		return rc;
+	if (rc == 0)
+		rc = mdb_put(txn, meta, &k, &v, 0);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rc;
+}
+
+/* Schema 3 as the previous code wrote it: one recent row per entry. */
+static int
+dt_to_v3(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_dbi meta, recent;
+	MDB_val k, v;
+	uint8_t rows[4096][12];
+	size_t n = 0, j, i;
+	int rc;
+
+	if ((rc = dt_begin(dir, &env, &txn, &recent, &meta)) != 0 ||
+	    (rc = mdb_cursor_open(txn, recent, &cur)) != 0)
+		return dt_end(env, txn, meta, 3, rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		for (j = 0; j < v.mv_size / 4 && n < 4096; j++, n++) {
+			dt_put64(rows[n], dt_get64(k.mv_data) + j);
+			memcpy(rows[n] + 8, (uint8_t *)v.mv_data + 4 * j, 4);
+		}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND || n == 4096)
+		return dt_end(env, txn, meta, 3, rc == MDB_NOTFOUND ? -1 : rc);
+	rc = mdb_drop(txn, recent, 0);
+	for (i = 0; i < n && rc == 0; i++) {
+		k.mv_data = rows[i];
+		k.mv_size = 8;
+		v.mv_data = rows[i] + 8;
+		v.mv_size = 4;
+		rc = mdb_put(txn, recent, &k, &v, 0);
+	}
+	return dt_end(env, txn, meta, 3, rc);
 }
 
 /* Schema 2 as the previous code wrote it: every key in the B-tree, no
@@ -922,64 +1026,57 @@ dt_check_space(struct store *st, uint64_t n, uint64_t batch_max)
 static int
 dt_downgrade(const char *dir)
 {
-	static const uint8_t v2[4] = { 0, 0, 0, 2 };
-	MDB_env *env = NULL;
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_cursor *cur;
 	MDB_dbi meta, dedup, recent;
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = mdb_env_create(&env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
-	    (rc = mdb_env_open(env, dir, 0, 0600)) != 0 ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "meta", 0, &meta)) != 0 ||
+	if ((rc = dt_begin(dir, &env, &txn, &recent, &meta)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "dedup", MDB_DUPSORT | MDB_DUPFIXED,
-	    &dedup)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "recent", 0, &recent)) != 0 ||
-	    (rc = mdb_cursor_open(txn, recent, &cur)) != 0)
-		goto out;
+	    &dedup)) != 0 || (rc = mdb_cursor_open(txn, recent, &cur)) != 0)
+		return dt_end(env, txn, meta, 2, rc);
 	/* Rows below the merge cycle are in the B-tree already; putting
-	 * them again changes nothing. */
+	 * them again changes nothing. A row: first index, then its keys. */
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if ((rc = mdb_put(txn, dedup, &v, &k, 0)) != 0)
-			goto out;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint64_t first = dt_get64(k.mv_data);
+		size_t j;
+
+		for (j = 0; rc == 0 && j < v.mv_size / 4; j++) {
+			uint8_t ib[8];
+			MDB_val dk = { 4, (uint8_t *)v.mv_data + 4 * j };
+			MDB_val dv = { 8, ib };
+
+			dt_put64(ib, first + j);
+			rc = mdb_put(txn, dedup, &dk, &dv, 0);
+		}
+		if (rc != 0)
+			break;
+	}
 	mdb_cursor_close(cur);
-	cur = NULL;
-	k.mv_data = (void *)(uintptr_t)"schema";
-	k.mv_size = 6;
-	v.mv_data = (void *)(uintptr_t)v2;
-	v.mv_size = 4;
-	if ((rc = mdb_drop(txn, recent, 1)) != 0 ||
-	    (rc = mdb_put(txn, meta, &k, &v, 0)) != 0)
-		goto out;
+	if (rc != MDB_NOTFOUND)
+		return dt_end(env, txn, meta, 2, rc);
+	rc = mdb_drop(txn, recent, 1);
 	k.mv_data = (void *)(uintptr_t)"dcycle";
-	if ((rc = mdb_del(txn, meta, &k, NULL)) != 0)
-		goto out;
+	k.mv_size = 6;
+	if (rc == 0)
+		rc = mdb_del(txn, meta, &k, NULL);
 	k.mv_data = (void *)(uintptr_t)"dmerge";
-	if ((rc = mdb_del(txn, meta, &k, NULL)) != 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-out:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	mdb_env_close(env);
-	return rc;
+	if (rc == 0)
+		rc = mdb_del(txn, meta, &k, NULL);
+	return dt_end(env, txn, meta, 2, rc);
 }
 
 /*
  * Appends in batches of 1 .. 13 (with an item sent twice in one batch now
- * and then) across many merge cycles of 8 entries, a batch that fails
- * after its items were written, reopening, and an upgrade from schema 2:
+ * and then) across many merge cycles (of cycle entries), a batch that fails
+ * after its items were written, reopening, and upgrades from schemas 3 and 2:
  * every record keeps being found, and the tiers stay small.
  */
 static void
-test_dedup_tiers(struct signer *sg)
+test_dedup_tiers(struct signer *sg, uint32_t cycle, uint64_t total)
 {
 	char dir[4096];
 	struct store *st;
@@ -992,10 +1089,10 @@ test_dedup_tiers(struct signer *sg)
 	amana_buf_init(&saved, 64, 0);
 	test_store_dir(dir, sizeof(dir), "tiers");
 	test_rm_store(dir);
-	st = dt_open(dir, DT_CYCLE);
-	while (st != NULL && j < DT_N) {
+	st = dt_open(dir, cycle);
+	while (st != NULL && j < total) {
 		b = 1 + round++ % 13;
-		for (m = 0; m < b && j + m < DT_N; m++) {
+		for (m = 0; m < b && j + m < total; m++) {
 			dt_rec(rec[m], j + m);
 			memset(&it[m], 0, sizeof(it[m]));
 			it[m].kind = LOGENTRY_ALERT;
@@ -1029,7 +1126,7 @@ test_dedup_tiers(struct signer *sg)
 			st = dt_open(dir, 3);
 			dt_check_all(st, sg, j);
 		}
-		dt_check_space(st, j, 14);
+		dt_check_space(st, j, 14, cycle);
 	}
 	/* Another process appends (j, j+1): this one finds them at once
 	 * (their recent rows) and, sent again, they are duplicates. */
@@ -1066,17 +1163,24 @@ test_dedup_tiers(struct signer *sg)
 		dt_check_all(st, sg, j);
 	}
 	store_close(st);
-	/* A recent row missing, or a merge state off by one: refused. */
+	/* A recent row missing (the other process's first), the last one
+	 * reaching past the tree, or a merge state off by one: refused. */
 	{
 		struct amana_buf kb;
 		struct amana_cur c;
-		uint8_t ms[16];
+		uint8_t ms[16], two[8] = { 0 };
 		uint64_t lo = 0, size = j;
 
 		amana_buf_init(&kb, 8, 0);
-		CHECK_EQ(amana_buf_u64be(&kb, size - 3), 0);
+		CHECK_EQ(amana_buf_u64be(&kb, size - 2), 0);
 		CHECK_EQ(poke(dir, "recent", kb.p, 8, &saved, 0, &saved), 0);
 		CHECK_EQ(lmdb_del(dir, "recent", kb.p, 8), 0);
+		CHECK(open_store_with(dir, 0, 0) == NULL);
+		CHECK_EQ(poke(dir, "recent", kb.p, 8, NULL, 0, &saved), 0);
+		amana_buf_reset(&kb);
+		CHECK_EQ(amana_buf_u64be(&kb, size - 1), 0);
+		CHECK_EQ(poke(dir, "recent", kb.p, 8, two, 8, &saved), 0);
+		CHECK(saved.len == 4);
 		CHECK(open_store_with(dir, 0, 0) == NULL);
 		CHECK_EQ(poke(dir, "recent", kb.p, 8, NULL, 0, &saved), 0);
 		amana_buf_free(&kb);
@@ -1085,7 +1189,7 @@ test_dedup_tiers(struct signer *sg)
 		memcpy(ms, saved.p, 16);
 		amana_cur_init(&c, ms, 16);
 		CHECK(amana_cur_u64be(&c, &lo) == 0 && lo <= size &&
-		    size - lo < 2 * DT_CYCLE);
+		    size - lo < 2 * (uint64_t)cycle);
 		ms[15] ^= 1;
 		CHECK_EQ(poke(dir, "meta", "dmerge", 6, ms, 16, &saved), 0);
 		CHECK(open_store_with(dir, 0, 0) == NULL);
@@ -1093,6 +1197,15 @@ test_dedup_tiers(struct signer *sg)
 		st = dt_open(dir, 0);
 		store_close(st);
 	}
+	/* Schema 3 (a recent row per entry): upgraded at open. */
+	CHECK_EQ(dt_to_v3(dir), 0);
+	CHECK_EQ(poke(dir, "meta", "schema", 6, &saved, 0, &saved), 0);
+	CHECK(saved.len == 4 && saved.p[3] == 3);
+	st = dt_open(dir, 0);
+	CHECK_EQ(poke(dir, "meta", "schema", 6, &saved, 0, &saved), 0);
+	CHECK(saved.len == 4 && saved.p[3] == STORE_SCHEMA_VERSION);
+	dt_check_all(st, sg, j);
+	store_close(st);
 	/* Schema 2: upgraded at open, its keys all in the B-tree. */
 	CHECK_EQ(dt_downgrade(dir), 0);
 	CHECK_EQ(poke(dir, "meta", "schema", 6, &saved, 0, &saved), 0);
@@ -1263,7 +1376,8 @@ main(void)
 	test_corrupt(&sg);
 	test_pread(&sg);
 	test_schema();
-	test_dedup_tiers(&sg);
+	test_dedup_tiers(&sg, DT_CYCLE, DT_N);
+	test_dedup_tiers(&sg, 256, 1000);	/* merge steps of 4 keys */
 	test_dedup_race(&sg);
 	test_dedup_kind(&sg);
 	note_signer_free(sg.s);
