@@ -18,6 +18,7 @@
 #include "amana_file.h"
 #include "amana_size.h"
 #include "ckpt.h"
+#include "keyset.h"
 #include "merkle.h"
 #include "note.h"
 #include "receipt.h"
@@ -31,6 +32,8 @@
 #define DEDUP_CYCLE_MAX		(1u << 20)	/* about 50 MiB of memory */
 /* A merge moves a cycle's keys into the B-tree in this many steps. */
 #define DEDUP_STEPS		64
+/* B-tree keys a batch adds to the keyset until it holds them all. */
+#define KEYS_SLICE		4096
 /* Young candidates a lookup checks outside the lock (more: inside). */
 #define DEDUP_CAND_MAX		16
 #define REPLY_KEY_LEN	12	/* alert u64 BE || seq u32 BE */
@@ -99,6 +102,22 @@ struct store {
 	/* The tree size the young tier was last in step with (ylock; the
 	 * writer sets it): another process may have appended since. */
 	uint64_t		 wsize;
+	/*
+	 * Dedup keys that may be in the B-tree (keyset.h). Once kok is set, a
+	 * lookup whose snapshot's B-tree holds at most kcover keys (lo +
+	 * done: the B-tree only grows) skips the B-tree for a key not in the
+	 * set. The writer adds each key it merges, and until kok also the
+	 * keys the B-tree held, KEYS_SLICE per batch in key order from kscan
+	 * on (kscan_on 0: from the first); kok is set, and kcover advanced,
+	 * after a commit (release: the bits were set before). Another
+	 * process's merges are not in the set: the writer clears kok when it
+	 * finds the log grown under it, and starts over.
+	 */
+	struct keyset		*keys;
+	_Atomic int		 kok;
+	_Atomic uint64_t	 kcover;
+	uint32_t		 kscan;
+	int			 kscan_on;
 	/* A reset read transaction and its dedup cursor, kept between two
 	 * store_lookup calls (see lk_take), or NULL. */
 	_Atomic(struct lookup_rd *) lkrd;
@@ -715,6 +734,8 @@ store_open(const struct store_opts *opts, struct store **out)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return AMANA_ENOMEM;
 	atomic_init(&st->lkrd, NULL);
+	atomic_init(&st->kok, 0);
+	atomic_init(&st->kcover, 0);
 	if (pthread_mutex_init(&st->ylock, NULL) != 0) {
 		free(st);
 		return AMANA_ENOMEM;
@@ -786,7 +807,8 @@ store_open(const struct store_opts *opts, struct store **out)
 		uint64_t size;
 
 		if ((ret = young_new(2 * (size_t)st->dcycle + STORE_BATCH_MAX,
-		    &st->young)) != 0 || (ret = tree_size(st, txn, &size)) != 0 ||
+		    &st->young)) != 0 || (ret = keyset_new(&st->keys)) != 0 ||
+		    (ret = tree_size(st, txn, &size)) != 0 ||
 		    (ret = young_load(st, txn, size)) != 0)
 			goto out;
 	}
@@ -824,6 +846,7 @@ store_close(struct store *st)
 	free(st->bkey);
 	free(st->msort);
 	young_free(st->young);
+	keyset_free(st->keys);
 	pthread_mutex_destroy(&st->ylock);
 	free(st);
 }
@@ -866,15 +889,17 @@ dedup_check(struct store *st, MDB_txn *txn, uint64_t index,
 
 /*
  * Finds the index of the record with SHA-256 hash (and kind, unless
- * negative), in txn, whose tree has size entries: in the young tier (in
- * memory; indices from size on are another transaction's), then in the
- * dedup B-tree. The candidates are checked outside the young tier's lock
+ * negative), in txn, whose tree has size entries and whose dedup B-tree
+ * bkeys keys: in the young tier (in memory; indices from size on are
+ * another transaction's), then in the dedup B-tree unless the keyset
+ * rules it out. The candidates are checked outside the young tier's lock
  * (the check reads the log), unless a key has more than DEDUP_CAND_MAX.
  * dcur: NULL, or a cursor on the dedup B-tree in txn to use (a batch's).
  */
 static int
 dedup_find(struct store *st, MDB_txn *txn, MDB_cursor *dcur,
-    const uint8_t hash[32], int kind, uint64_t size, uint64_t *index)
+    const uint8_t hash[32], int kind, uint64_t size, uint64_t bkeys,
+    uint64_t *index)
 {
 	MDB_cursor *cur = dcur;
 	MDB_val k = val(hash, DEDUP_PREFIX), v;
@@ -907,6 +932,10 @@ dedup_find(struct store *st, MDB_txn *txn, MDB_cursor *dcur,
 	}
 	if (ret != AMANA_ENOENT)
 		goto found;
+	if (atomic_load_explicit(&st->kok, memory_order_acquire) &&
+	    bkeys <= atomic_load_explicit(&st->kcover, memory_order_acquire) &&
+	    !keyset_maybe(st->keys, dkey_of(hash)))
+		return AMANA_ENOENT;
 	if (cur == NULL &&
 	    (ret = map_err(mdb_cursor_open(txn, st->dedup, &cur))) != 0)
 		return ret;
@@ -1192,7 +1221,7 @@ msort_load(struct store *st, MDB_txn *txn, uint64_t lo)
  * then deletes a few recent rows of cycles already merged.
  */
 static int
-dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
+dedup_merge(struct store *st, MDB_txn *txn, uint64_t size, uint64_t *bkeys)
 {
 	MDB_cursor *cur = NULL;
 	uint8_t kb[4], ib[8];
@@ -1223,6 +1252,7 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 			if ((ret = map_err(mdb_put(txn, st->dedup, &k, &v,
 			    0))) != 0)
 				return ret;
+			keyset_add(st->keys, st->msort[i].key);
 		}
 		done = target;
 		if (done < st->dcycle)
@@ -1251,6 +1281,45 @@ dedup_merge(struct store *st, MDB_txn *txn, uint64_t size)
 	mdb_cursor_close(cur);
 	if (ret == 0 && (lo != lo0 || done != done0))
 		ret = dmerge_put(st, txn, lo, done);
+	*bkeys = lo + done;
+	return ret;
+}
+
+/*
+ * Until the keyset holds the dedup B-tree's keys (kok), adds KEYS_SLICE
+ * more of them, in key order from where the last batch stopped, in the
+ * writer's txn; *all set once the last key is in.
+ */
+static int
+keys_scan(struct store *st, MDB_txn *txn, int *all)
+{
+	MDB_cursor *cur = NULL;
+	uint8_t kb[DEDUP_PREFIX];
+	MDB_val k = val(kb, sizeof(kb)), v;
+	size_t i;
+	int rc, ret;
+
+	*all = 0;
+	if ((ret = map_err(mdb_cursor_open(txn, st->dedup, &cur))) != 0)
+		return ret;
+	be32(kb, st->kscan);
+	rc = mdb_cursor_get(cur, &k, &v, st->kscan_on ? MDB_SET_RANGE :
+	    MDB_FIRST);
+	for (i = 0; rc == 0 && i < KEYS_SLICE; i++) {
+		if (k.mv_size != DEDUP_PREFIX) {
+			ret = AMANA_ECORRUPT;
+			break;
+		}
+		st->kscan = dkey_of(k.mv_data);
+		st->kscan_on = 1;
+		keyset_add(st->keys, st->kscan);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP);
+	}
+	if (ret == 0 && rc == MDB_NOTFOUND)
+		*all = 1;
+	else if (ret == 0 && rc != 0)
+		ret = map_err(rc);
+	mdb_cursor_close(cur);
 	return ret;
 }
 
@@ -1562,6 +1631,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	struct tlog_frontier f;
 	MDB_txn *txn = NULL;
 	MDB_cursor *dcur = NULL;	/* closed with txn on errors */
+	uint64_t lo, done, bkeys;
 	MDB_val ckpt;
 	struct amana_buf proof;
 	struct rdpages wrp = { .map = 1 };	/* receipts: see read_entry */
@@ -1569,7 +1639,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	const uint8_t *rec;
 	size_t i, rec_len;
 	uint64_t before = 0;
-	int ret, wrote = 0, committed = 0;
+	int ret, wrote = 0, committed = 0, scanned = 0;
 
 	amana_buf_init(&proof, TLOG_MAX_HEIGHT * TLOG_HASH_LEN, 0);
 	if (st == NULL || results == NULL)
@@ -1585,10 +1655,18 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		return ret;
 	if ((ret = read_tree(st, txn, &f)) != 0)
 		goto out;
-	/* Out of step after a failure, or another process appended. */
+	/* Out of step after a failure, or another process appended (its
+	 * merges are not in the keyset: start it over). */
+	if (f.size != st->wsize) {
+		atomic_store_explicit(&st->kok, 0, memory_order_relaxed);
+		st->kscan_on = 0;
+	}
 	if ((!st->young_ok || f.size != st->wsize) &&
 	    (ret = young_load(st, txn, f.size)) != 0)
 		goto out;
+	if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
+		goto out;
+	bkeys = lo + done;
 	before = f.size;
 	if ((ret = map_err(mdb_cursor_open(txn, st->dedup, &dcur))) != 0)
 		goto out;
@@ -1621,7 +1699,7 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 			memcpy(hash, it->hash, sizeof(hash));
 		else
 			amana_sha256(hash, rec, rec_len);
-		ret = dedup_find(st, txn, dcur, hash, it->kind, f.size,
+		ret = dedup_find(st, txn, dcur, hash, it->kind, f.size, bkeys,
 		    &results[i].index);
 		if (ret == 0) {
 			results[i].duplicate = 1;
@@ -1652,7 +1730,9 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	dcur = NULL;
 	if (f.size != before) {
 		if ((ret = recent_put(st, txn, before, f.size)) != 0 ||
-		    (ret = dedup_merge(st, txn, f.size)) != 0 ||
+		    (ret = dedup_merge(st, txn, f.size, &bkeys)) != 0 ||
+		    (!atomic_load_explicit(&st->kok, memory_order_relaxed) &&
+		    (ret = keys_scan(st, txn, &scanned)) != 0) ||
 		    (ret = sign_tree(st, txn, &f, sign, sign_ctx)) != 0)
 			goto out;
 		ret = map_err(mdb_txn_commit(txn));
@@ -1660,6 +1740,14 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 		if (ret != 0)
 			goto out;
 		committed = 1;
+		/* The bits of every key in the B-tree now were set first. */
+		if (scanned || atomic_load_explicit(&st->kok,
+		    memory_order_relaxed)) {
+			atomic_store_explicit(&st->kcover, bkeys,
+			    memory_order_release);
+			atomic_store_explicit(&st->kok, 1,
+			    memory_order_release);
+		}
 		pthread_mutex_lock(&st->ylock);
 		st->wsize = f.size;
 		if (st->prune_to != 0 &&
@@ -2226,7 +2314,7 @@ store_lookup(struct store *st, const uint8_t hash[static STORE_HASH_LEN],
 		if ((ret = tree_size(st, txn, &size)) == 0 &&
 		    (ret = dmerge_get(st, txn, &lo, &done)) == 0)
 			ret = dedup_find(st, txn, l->cur, hash, -1, size,
-			    index);
+			    lo + done, index);
 		if (ret == AMANA_ENOENT) {
 			pthread_mutex_lock(&st->ylock);
 			stale = young_base(st->young) > lo;

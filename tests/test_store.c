@@ -1161,6 +1161,20 @@ test_dedup_tiers(struct signer *sg, uint32_t cycle, uint64_t total)
 		CHECK(store_lookup(st, h, &idx) == 0 && idx == j + 1);
 		j += 2;
 		dt_check_all(st, sg, j);
+		/* Three more cycles: the keys the other process merged are
+		 * only in the B-tree then, not in this one's keyset. */
+		for (b = 0; b < 3 * (uint64_t)cycle; b++, j++) {
+			dt_rec(rec[0], j);
+			memset(&it[0], 0, sizeof(it[0]));
+			it[0].kind = LOGENTRY_ALERT;
+			it[0].data = rec[0];
+			it[0].len = 32;
+			CHECK_EQ(store_append(st, it, 1, 1, sign_cb, sg, res),
+			    0);
+			CHECK(res[0].index == j && !res[0].duplicate);
+			store_results_free(res, 1);
+		}
+		dt_check_all(st, sg, j);
 	}
 	store_close(st);
 	/* A recent row missing (the other process's first), the last one
@@ -1231,6 +1245,71 @@ test_dedup_tiers(struct signer *sg, uint32_t cycle, uint64_t total)
 	dt_check_all(st, sg, j);
 	store_close(st);
 	amana_buf_free(&saved);
+	test_rm_store(dir);
+}
+
+/*
+ * A store reopened with more dedup keys in its B-tree than one batch adds
+ * to the keyset (4096): while the writer fills the keyset, batch after
+ * batch, and once it holds them all, old records are found and are
+ * duplicates, and new ones are not.
+ */
+static void
+test_dedup_keyset(struct signer *sg)
+{
+	char dir[4096];
+	struct store *st;
+	struct store_item it[100];
+	struct store_result res[100];
+	uint8_t rec[100][32], h[32];
+	uint64_t j, m, q, idx, n = 12000;
+	unsigned r;
+
+	test_store_dir(dir, sizeof(dir), "keyset");
+	test_rm_store(dir);
+	if ((st = dt_open(dir, 64)) == NULL)
+		return;
+	for (j = 0; j < n; j += 100) {
+		for (m = 0; m < 100; m++) {
+			dt_rec(rec[m], j + m);
+			memset(&it[m], 0, sizeof(it[m]));
+			it[m].kind = LOGENTRY_ALERT;
+			it[m].data = rec[m];
+			it[m].len = 32;
+		}
+		CHECK_EQ(store_append(st, it, 100, 1, sign_cb, sg, res), 0);
+		CHECK(res[99].index == j + 99 && !res[99].duplicate);
+		store_results_free(res, 100);
+	}
+	store_close(st);
+	if ((st = dt_open(dir, 0)) == NULL)
+		return;
+	for (r = 0; r < 6; r++) {
+		for (q = r; q < n; q += 397) {
+			dt_rec(rec[0], q);
+			crypto_hash_sha256(h, rec[0], 32);
+			idx = UINT64_MAX;
+			CHECK_EQ(store_lookup(st, h, &idx), 0);
+			CHECK(idx == q);
+		}
+		/* An old one again, then a new one with it: a batch. */
+		dt_rec(rec[0], r * 1999);
+		dt_rec(rec[1], n + r);
+		for (m = 0; m < 2; m++) {
+			memset(&it[m], 0, sizeof(it[m]));
+			it[m].kind = LOGENTRY_ALERT;
+			it[m].data = rec[m];
+			it[m].len = 32;
+		}
+		CHECK_EQ(store_append(st, it, 2, 1, sign_cb, sg, res), 0);
+		CHECK(res[0].duplicate && res[0].index == r * 1999);
+		CHECK(!res[1].duplicate && res[1].index == n + r);
+		store_results_free(res, 2);
+		dt_rec(rec[0], n + 100 + r);
+		crypto_hash_sha256(h, rec[0], 32);
+		CHECK_EQ(store_lookup(st, h, &idx), AMANA_ENOENT);
+	}
+	store_close(st);
 	test_rm_store(dir);
 }
 
@@ -1379,6 +1458,7 @@ main(void)
 	test_dedup_tiers(&sg, DT_CYCLE, DT_N);
 	test_dedup_tiers(&sg, 256, 1000);	/* merge steps of 4 keys */
 	test_dedup_race(&sg);
+	test_dedup_keyset(&sg);
 	test_dedup_kind(&sg);
 	note_signer_free(sg.s);
 	return test_done();
