@@ -11,7 +11,6 @@
 #include "receipt.h"
 
 static const char header[] = "c2sp.org/tlog-proof@v1";
-#define HASH_B64_LEN	44
 
 /* Appends pfx (pfx_len bytes), base64 of p (len bytes, padded) and a
  * newline, encoding in place. */
@@ -36,6 +35,37 @@ receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
     const uint8_t (*proof)[MERKLE_HASH_LEN], size_t n,
     const uint8_t *signed_ckpt, size_t ckpt_len, struct amana_buf *out)
 {
+	return receipt_format_memo(index, extra, extra_len, proof, n,
+	    signed_ckpt, ckpt_len, NULL, out);
+}
+
+/* Appends the line of proof hash i, from memo when it holds that hash
+ * there, else encoded (and then kept in memo). */
+static int
+put_proof_line(struct amana_buf *out, const uint8_t (*proof)[MERKLE_HASH_LEN],
+    size_t i, struct receipt_memo *memo)
+{
+	size_t at = out->len;
+	int ret;
+
+	if (memo == NULL)
+		return put_b64_line(out, "", 0, proof[i], MERKLE_HASH_LEN);
+	if (i < memo->n && memcmp(memo->hash[i], proof[i],
+	    MERKLE_HASH_LEN) == 0)
+		return amana_buf_append(out, memo->line[i], RECEIPT_LINE_LEN);
+	if ((ret = put_b64_line(out, "", 0, proof[i], MERKLE_HASH_LEN)) != 0)
+		return ret;
+	memcpy(memo->hash[i], proof[i], MERKLE_HASH_LEN);
+	memcpy(memo->line[i], out->p + at, RECEIPT_LINE_LEN);
+	return 0;
+}
+
+int
+receipt_format_memo(uint64_t index, const uint8_t *extra, size_t extra_len,
+    const uint8_t (*proof)[MERKLE_HASH_LEN], size_t n,
+    const uint8_t *signed_ckpt, size_t ckpt_len, struct receipt_memo *memo,
+    struct amana_buf *out)
+{
 	char num[AMANA_DEC_U64_MAX_LEN + 1];
 	size_t old_len = out->len, i, num_len = 0;
 	int ret;
@@ -53,7 +83,7 @@ receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
 	/* One allocation, for exactly the receipt (all terms bounded). */
 	if ((ret = amana_buf_reserve(out, sizeof(header) +
 	    (extra != NULL ? 7 + amana_b64_len(extra_len, 1) : 0) +
-	    7 + num_len + n * (HASH_B64_LEN + 1) + 1 + ckpt_len)) != 0 ||
+	    7 + num_len + n * RECEIPT_LINE_LEN + 1 + ckpt_len)) != 0 ||
 	    (ret = amana_buf_append(out, header, sizeof(header) - 1)) != 0 ||
 	    (ret = amana_buf_u8(out, '\n')) != 0)
 		goto out;
@@ -65,9 +95,12 @@ receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
 	    (ret = amana_buf_u8(out, '\n')) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		if ((ret = put_b64_line(out, "", 0, proof[i],
-		    MERKLE_HASH_LEN)) != 0)
+		if ((ret = put_proof_line(out, proof, i, memo)) != 0)
 			goto out;
+	/* Every place below n holds a pair now (the places from the last n
+	 * on still hold earlier ones). */
+	if (memo != NULL && n > memo->n)
+		memo->n = n;
 	if ((ret = amana_buf_u8(out, '\n')) != 0 ||
 	    (ret = amana_buf_append(out, signed_ckpt, ckpt_len)) != 0)
 		goto out;
@@ -123,7 +156,7 @@ receipt_parse(const uint8_t *p, size_t len, struct receipt_view *out)
 		if (line_len == 0)
 			break;
 		if (v->n_proof == RECEIPT_PROOF_MAX ||
-		    line_len != HASH_B64_LEN ||
+		    line_len != RECEIPT_LINE_LEN - 1 ||
 		    amana_b64_decode(v->proof[v->n_proof], MERKLE_HASH_LEN,
 		    &dec_len, (const char *)line, line_len, 1) != 0 ||
 		    dec_len != MERKLE_HASH_LEN)

@@ -26,6 +26,7 @@
 #define RECEIPT_EXTRA_MAX	1024		/* decoded extra bytes */
 #define RECEIPT_PROOF_MAX	MERKLE_PROOF_MAX
 #define RECEIPT_MAX_LEN		(NOTE_MAX_LEN + 8192)
+#define RECEIPT_LINE_LEN	45	/* a proof hash: base64, newline */
 
 struct receipt_view {
 	uint64_t	 index;
@@ -51,6 +52,24 @@ int	receipt_format(uint64_t index, const uint8_t *extra, size_t extra_len,
 	    const uint8_t (*proof)[MERKLE_HASH_LEN], size_t n,
 	    const uint8_t *signed_ckpt, size_t ckpt_len, struct amana_buf *out)
 	    AMANA_WUR;
+
+/*
+ * The proof lines of the receipts formatted last with a memo: a hash met
+ * again at the same place in a proof is copied as text, not encoded (the
+ * receipts of neighbouring leaves share most of their proofs). Zeroed
+ * before its first use; one caller (thread) at a time.
+ */
+struct receipt_memo {
+	size_t	n;
+	uint8_t	hash[RECEIPT_PROOF_MAX][MERKLE_HASH_LEN];
+	char	line[RECEIPT_PROOF_MAX][RECEIPT_LINE_LEN];
+};
+
+/* receipt_format, with memo NULL or a memo it reads and updates. */
+int	receipt_format_memo(uint64_t index, const uint8_t *extra,
+	    size_t extra_len, const uint8_t (*proof)[MERKLE_HASH_LEN],
+	    size_t n, const uint8_t *signed_ckpt, size_t ckpt_len,
+	    struct receipt_memo *memo, struct amana_buf *out) AMANA_WUR;
 
 /*
  * receipt_parse: parses without verifying anything. p/len borrowed,

@@ -75,6 +75,8 @@ struct store {
 	 * every item store_append writes, for its receipts. */
 	uint8_t			(*bleaf)[TLOG_HASH_LEN];
 	uint8_t			(*bent)[LOGENTRY_LEN];
+	/* Writer only: the proof lines of its last receipts (receipt.h). */
+	struct receipt_memo	*rmemo;
 	/* Writer only, STORE_BATCH_MAX: the dedup keys of the entries the
 	 * open batch adds, in index order, for its recent rows. */
 	uint32_t		*bkey;
@@ -747,7 +749,8 @@ store_open(const struct store_opts *opts, struct store **out)
 	    NULL || (st->bleaf = calloc(STORE_BATCH_MAX,
 	    sizeof(*st->bleaf))) == NULL || (st->bent = calloc(STORE_BATCH_MAX,
 	    sizeof(*st->bent))) == NULL || (st->bkey = calloc(STORE_BATCH_MAX,
-	    sizeof(*st->bkey))) == NULL)
+	    sizeof(*st->bkey))) == NULL || (st->rmemo = calloc(1,
+	    sizeof(*st->rmemo))) == NULL)
 		goto out;
 	if ((ret = amana_file_mkdirs(opts->dir, 0700)) != 0)
 		goto out;
@@ -844,6 +847,7 @@ store_close(struct store *st)
 	free(st->bleaf);
 	free(st->bent);
 	free(st->bkey);
+	free(st->rmemo);
 	free(st->msort);
 	young_free(st->young);
 	keyset_free(st->keys);
@@ -1590,7 +1594,8 @@ read_head(struct store *st, MDB_txn *txn, struct tlog_frontier *f,
 
 /*
  * Receipt for index against the tree f and its signed checkpoint ckpt, both
- * read from txn (read_head). cache: NULL, or the writer's memo. rp: NULL,
+ * read from txn (read_head). cache: NULL, or the writer's memo (then its
+ * memo of proof lines serves too). rp: NULL,
  * or a reader's pages (rd_start). known: NULL, or the committed entry of
  * index (LOGENTRY_LEN bytes) that the writer still holds.
  */
@@ -1618,9 +1623,10 @@ make_receipt(struct store *st, MDB_txn *txn, struct tlog_cache_slot *cache,
 	amana_buf_reset(proof);
 	if ((ret = tlog_inclusion_proof(&src, index, f->size, proof)) != 0)
 		return ret;
-	return receipt_format(index, ep, elen,
+	return receipt_format_memo(index, ep, elen,
 	    (const uint8_t (*)[MERKLE_HASH_LEN])(void *)proof->p,
-	    proof->len / TLOG_HASH_LEN, ckpt->mv_data, ckpt->mv_size, out);
+	    proof->len / TLOG_HASH_LEN, ckpt->mv_data, ckpt->mv_size,
+	    cache != NULL ? st->rmemo : NULL, out);
 }
 
 int

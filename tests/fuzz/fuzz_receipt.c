@@ -1,6 +1,7 @@
 /*
  * fuzz_receipt: receipt_parse and receipt_verify. Whatever parses must
- * format back to the same bytes (canonical text only).
+ * format back to the same bytes (canonical text only), with and without
+ * a memo of proof lines kept across inputs.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct receipt_view v;
+	static struct receipt_memo memo;
 	struct note_verifier key;
 	struct amana_buf b;
 	int have_key;
@@ -33,6 +35,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (receipt_format(v.index, v.has_extra ? v.extra : NULL,
 		    v.extra_len, (const uint8_t (*)[MERKLE_HASH_LEN])v.proof,
 		    v.n_proof, v.ckpt_note, v.ckpt_note_len, &b) != 0 ||
+		    b.len != size || memcmp(b.p, data, size) != 0)
+			abort();
+		amana_buf_reset(&b);
+		if (receipt_format_memo(v.index, v.has_extra ? v.extra : NULL,
+		    v.extra_len, (const uint8_t (*)[MERKLE_HASH_LEN])v.proof,
+		    v.n_proof, v.ckpt_note, v.ckpt_note_len, &memo, &b) != 0 ||
 		    b.len != size || memcmp(b.p, data, size) != 0)
 			abort();
 		amana_buf_free(&b);
