@@ -53,6 +53,12 @@ keyset_add(struct keyset *ks, uint32_t key)
 		    memory_order_relaxed);
 }
 
+void
+keyset_prefetch(const struct keyset *ks, uint32_t key)
+{
+	__builtin_prefetch(&ks->w[key >> (32 - KEYSET_BITS) >> 6]);
+}
+
 int
 keyset_maybe(const struct keyset *ks, uint32_t key)
 {

@@ -20,6 +20,9 @@ struct keyset;
 int	keyset_new(struct keyset **out) AMANA_WUR;
 void	keyset_free(struct keyset *ks);
 void	keyset_add(struct keyset *ks, uint32_t key);
+/* Starts loading the part of the set that holds key (a batch asks for
+ * many keys: their cache misses overlap). */
+void	keyset_prefetch(const struct keyset *ks, uint32_t key);
 /* 0 if key was never added; 1 if it may have been. */
 int	keyset_maybe(const struct keyset *ks, uint32_t key);
 

@@ -1676,11 +1676,14 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	before = f.size;
 	if ((ret = map_err(mdb_cursor_open(txn, st->dedup, &dcur))) != 0)
 		goto out;
-	/* The young tier is larger than the caches: wait for it once. */
+	/* The young tier and the keyset are larger than the caches: wait
+	 * for them once. */
 	pthread_mutex_lock(&st->ylock);
 	for (i = 0; i < n; i++)
-		if (items[i].hash != NULL)
+		if (items[i].hash != NULL) {
 			young_prefetch(st->young, dkey_of(items[i].hash));
+			keyset_prefetch(st->keys, dkey_of(items[i].hash));
+		}
 	pthread_mutex_unlock(&st->ylock);
 	for (i = 0; i < n; i++) {
 		const struct store_item *it = &items[i];
