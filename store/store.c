@@ -75,7 +75,8 @@ struct store {
 	 * every item store_append writes, for its receipts. */
 	uint8_t			(*bleaf)[TLOG_HASH_LEN];
 	uint8_t			(*bent)[LOGENTRY_LEN];
-	/* Writer only: the proof lines of its last receipts (receipt.h). */
+	/* Writer only: its last receipt's proof, and their proof lines. */
+	struct tlog_proof_memo	*pmemo;
 	struct receipt_memo	*rmemo;
 	/* Writer only, STORE_BATCH_MAX: the dedup keys of the entries the
 	 * open batch adds, in index order, for its recent rows. */
@@ -750,7 +751,8 @@ store_open(const struct store_opts *opts, struct store **out)
 	    sizeof(*st->bleaf))) == NULL || (st->bent = calloc(STORE_BATCH_MAX,
 	    sizeof(*st->bent))) == NULL || (st->bkey = calloc(STORE_BATCH_MAX,
 	    sizeof(*st->bkey))) == NULL || (st->rmemo = calloc(1,
-	    sizeof(*st->rmemo))) == NULL)
+	    sizeof(*st->rmemo))) == NULL || (st->pmemo = calloc(1,
+	    sizeof(*st->pmemo))) == NULL)
 		goto out;
 	if ((ret = amana_file_mkdirs(opts->dir, 0700)) != 0)
 		goto out;
@@ -848,6 +850,7 @@ store_close(struct store *st)
 	free(st->bent);
 	free(st->bkey);
 	free(st->rmemo);
+	free(st->pmemo);
 	free(st->msort);
 	young_free(st->young);
 	keyset_free(st->keys);
@@ -1101,7 +1104,7 @@ dmerge_put(struct store *st, MDB_txn *txn, uint64_t lo, uint64_t done)
 /* A batch that wrote from index before on did not commit: its young
  * entries go (readers never took them: they are past every snapshot), and
  * the writer's sorted cycle, which may hold its rows, is reloaded, and
- * the receipts' memo, which may hold nodes of its leaves, cleared. */
+ * the receipts' memos, which may hold nodes of its leaves, cleared. */
 static void
 young_undo(struct store *st, uint64_t before)
 {
@@ -1111,6 +1114,7 @@ young_undo(struct store *st, uint64_t before)
 	st->msort_n = 0;
 	st->prune_to = 0;
 	memset(st->wcache, 0, TLOG_CACHE_SLOTS * sizeof(*st->wcache));
+	st->pmemo->n = 0;
 }
 
 /*
@@ -1595,7 +1599,7 @@ read_head(struct store *st, MDB_txn *txn, struct tlog_frontier *f,
 /*
  * Receipt for index against the tree f and its signed checkpoint ckpt, both
  * read from txn (read_head). cache: NULL, or the writer's memo (then its
- * memo of proof lines serves too). rp: NULL,
+ * memos of proofs and proof lines serve too). rp: NULL,
  * or a reader's pages (rd_start). known: NULL, or the committed entry of
  * index (LOGENTRY_LEN bytes) that the writer still holds.
  */
@@ -1621,7 +1625,9 @@ make_receipt(struct store *st, MDB_txn *txn, struct tlog_cache_slot *cache,
 	    0)
 		return ret == AMANA_ENOENT ? AMANA_ECORRUPT : ret;
 	amana_buf_reset(proof);
-	if ((ret = tlog_inclusion_proof(&src, index, f->size, proof)) != 0)
+	if ((ret = cache != NULL ? tlog_inclusion_proof_memo(&src, index,
+	    f->size, st->pmemo, proof) : tlog_inclusion_proof(&src, index,
+	    f->size, proof)) != 0)
 		return ret;
 	return receipt_format_memo(index, ep, elen,
 	    (const uint8_t (*)[MERKLE_HASH_LEN])(void *)proof->p,

@@ -340,6 +340,47 @@ tlog_inclusion_proof(const struct tlog_src *src, uint64_t index,
 	return ret;
 }
 
+int
+tlog_inclusion_proof_memo(const struct tlog_src *src, uint64_t index,
+    uint64_t size, struct tlog_proof_memo *pm, struct amana_buf *out)
+{
+	size_t before = out->len, n, d = 0;
+	uint64_t lo = 0, hi = size, k;
+	int ret, left;
+
+	if (index >= size || size > TLOG_SIZE_MAX)
+		return AMANA_EINVAL;
+	/* Walk down while both leaves go the same way: one shared hash (the
+	 * other side's) per level, the last ones of the memo's proof. */
+	if (pm->n > 0 && pm->size == size)
+		for (; hi - lo > 1; d++) {
+			k = split_point(hi - lo);
+			left = index < lo + k;
+			if (left != (pm->index < lo + k))
+				break;
+			if (left)
+				hi = lo + k;
+			else
+				lo += k;
+		}
+	if ((ret = path(src, index, lo, hi, out)) != 0 || d > pm->n ||
+	    (ret = amana_buf_append(out, pm->h[pm->n - d],
+	    d * TLOG_HASH_LEN)) != 0) {
+		out->len = before;
+		return ret != 0 ? ret : AMANA_EINVAL;
+	}
+	n = (out->len - before) / TLOG_HASH_LEN;
+	if (n > TLOG_MAX_HEIGHT) {
+		out->len = before;
+		return AMANA_EINVAL;
+	}
+	memcpy(pm->h, out->p + before, n * TLOG_HASH_LEN);
+	pm->n = n;
+	pm->index = index;
+	pm->size = size;
+	return 0;
+}
+
 /* SUBPROOF(m, D[lo:hi], b) of RFC 6962 2.1.2. */
 static int
 subproof(const struct tlog_src *src, uint64_t m, uint64_t lo, uint64_t hi,

@@ -144,6 +144,25 @@ int	tlog_root(const struct tlog_src *src, uint64_t size,
 int	tlog_inclusion_proof(const struct tlog_src *src, uint64_t index,
 	    uint64_t size, struct amana_buf *out) AMANA_WUR;
 /*
+ * The last proof tlog_inclusion_proof_memo made (n 0: none). Zeroed before
+ * first use; one caller at a time. Only for trees that never change: the
+ * tree of a given size must be the same for every call.
+ */
+struct tlog_proof_memo {
+	uint64_t	index, size;
+	size_t		n;
+	uint8_t		h[TLOG_MAX_HEIGHT][TLOG_HASH_LEN];
+};
+/*
+ * tlog_inclusion_proof, which takes the hashes it shares with the memo's
+ * proof (same size: those above the level where the two leaves' paths
+ * part, the upper part of a proof) from the memo instead of src, then
+ * keeps its own proof in the memo.
+ */
+int	tlog_inclusion_proof_memo(const struct tlog_src *src, uint64_t index,
+	    uint64_t size, struct tlog_proof_memo *pm, struct amana_buf *out)
+	    AMANA_WUR;
+/*
  * RFC 6962 consistency proof from size1 to size2 (appends hashes to out;
  * none when size1 == size2 or size1 == 0).
  * AMANA_EINVAL unless size1 <= size2 <= TLOG_SIZE_MAX.

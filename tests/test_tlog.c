@@ -167,6 +167,34 @@ test_memo(struct memsrc *m, const uint8_t (*root)[32])
 		CHECK(p1.len == p2.len && memcmp(p1.p, p2.p, p1.len) == 0);
 	}
 	CHECK_EQ(c.batch_gets, 0);
+	/* A proof memo: the same proofs as without, leaves in any order,
+	 * the tree size changing under it (it is then not used). */
+	{
+		static const uint64_t sz[] = { 1, 2, 7, 550, 600, 599, 600 };
+		struct tlog_proof_memo *pm = calloc(1, sizeof(*pm));
+		size_t t, o;
+
+		CHECK(pm != NULL);
+		for (t = 0; pm != NULL && t < sizeof(sz) / sizeof(sz[0]); t++)
+			for (o = 0; o < 3; o++)
+				for (i = 0; i < sz[t]; i++) {
+					uint64_t x = o == 0 ? i : o == 1 ?
+					    sz[t] - 1 - i : i * 7919 % sz[t];
+
+					amana_buf_reset(&p1);
+					amana_buf_reset(&p2);
+					CHECK_EQ(tlog_inclusion_proof(&plain, x,
+					    sz[t], &p1), 0);
+					CHECK_EQ(tlog_inclusion_proof_memo(
+					    &plain, x, sz[t], pm, &p2), 0);
+					CHECK(p1.len == p2.len && memcmp(p1.p,
+					    p2.p, p1.len) == 0);
+				}
+		if (pm != NULL)
+			CHECK(tlog_inclusion_proof_memo(&plain, 600, 600, pm,
+			    &p2) == AMANA_EINVAL);
+		free(pm);
+	}
 	amana_buf_free(&p1);
 	amana_buf_free(&p2);
 	free(cache);
