@@ -864,13 +864,11 @@ lmdb_del(const char *dir, const char *db, const void *key, size_t klen)
 static uint64_t
 dt_get64(const void *p)
 {
-	const uint8_t *b = p;
-	uint64_t v = 0;
-	int i;
+	struct amana_cur c;
+	uint64_t v;
 
-	for (i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
+	amana_cur_init(&c, p, 8);
+	return amana_cur_u64be(&c, &v) == 0 ? v : UINT64_MAX;
 }
 
 static void
