@@ -1226,22 +1226,21 @@ msort_load(struct store *st, MDB_txn *txn, uint64_t lo)
  * after it holds entries (so a cycle is merged when the next one is full,
  * and keys that sit close together go in together), once they make a step
  * (dmerge_step: a step copies its B-tree path once, not once per batch);
- * then deletes a few recent rows of cycles already merged.
+ * then deletes a few recent rows of cycles already merged. lo, done: the
+ * merge state the batch began with (dmerge_get); *bkeys: the B-tree's keys
+ * after it.
  */
 static int
-dedup_merge(struct store *st, MDB_txn *txn, uint64_t size, uint64_t *bkeys)
+dedup_merge(struct store *st, MDB_txn *txn, uint64_t size, uint64_t lo,
+    uint64_t done, uint64_t *bkeys)
 {
 	MDB_cursor *cur = NULL;
 	uint8_t kb[4], ib[8];
 	MDB_val k, v;
-	uint64_t lo, done, lo0, done0, target, i, first;
+	uint64_t lo0 = lo, done0 = done, target, i, first;
 	size_t n;
 	int rc, ret;
 
-	if ((ret = dmerge_get(st, txn, &lo, &done)) != 0)
-		return ret;
-	lo0 = lo;
-	done0 = done;
 	while (size >= lo && size - lo >= st->dcycle) {
 		target = size - lo - st->dcycle;
 		if (target > st->dcycle)
@@ -1745,7 +1744,8 @@ store_append(struct store *st, const struct store_item *items, size_t n,
 	dcur = NULL;
 	if (f.size != before) {
 		if ((ret = recent_put(st, txn, before, f.size)) != 0 ||
-		    (ret = dedup_merge(st, txn, f.size, &bkeys)) != 0 ||
+		    (ret = dedup_merge(st, txn, f.size, lo, done,
+		    &bkeys)) != 0 ||
 		    (!atomic_load_explicit(&st->kok, memory_order_relaxed) &&
 		    (ret = keys_scan(st, txn, &scanned)) != 0) ||
 		    (ret = sign_tree(st, txn, &f, sign, sign_ctx)) != 0)
