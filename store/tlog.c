@@ -374,7 +374,8 @@ tlog_inclusion_proof_memo(const struct tlog_src *src, uint64_t index,
 		out->len = before;
 		return AMANA_EINVAL;
 	}
-	memcpy(pm->h, out->p + before, n * TLOG_HASH_LEN);
+	if (n > 0)	/* a tree of one leaf: no proof, maybe no buffer */
+		memcpy(pm->h, out->p + before, n * TLOG_HASH_LEN);
 	pm->n = n;
 	pm->index = index;
 	pm->size = size;

@@ -193,6 +193,16 @@ test_memo(struct memsrc *m, const uint8_t (*root)[32])
 		if (pm != NULL)
 			CHECK(tlog_inclusion_proof_memo(&plain, 600, 600, pm,
 			    &p2) == AMANA_EINVAL);
+		/* A tree of one leaf into a buffer never written: empty. */
+		{
+			struct amana_buf e;
+
+			amana_buf_init(&e, 64, 0);
+			if (pm != NULL)
+				CHECK(tlog_inclusion_proof_memo(&plain, 0, 1,
+				    pm, &e) == 0 && e.len == 0 && pm->n == 0);
+			amana_buf_free(&e);
+		}
 		free(pm);
 	}
 	amana_buf_free(&p1);
